@@ -1,0 +1,38 @@
+/**
+ * `@tsab/core`: the public surface. Every export is named; nothing from `internal/` is exported.
+ */
+import 'reflect-metadata'
+
+// dependency injection (re-exported from tsyringe so services need no other import)
+export { injectable, inject, singleton } from 'tsyringe'
+export type { DependencyContainer } from 'tsyringe'
+
+// errors
+export { ErrorCodes, type ErrorCode } from './errors/codes.js'
+export { TsabError } from './errors/tsab-error.js'
+export { CancelledError, ChildCancelledError, TimeoutError, isCancellation } from './errors/cancellation.js'
+export {
+  ServiceNotFoundError,
+  DuplicateServiceError,
+  DuplicateTaskError,
+  InvalidStateError,
+  CacheNotFoundError,
+} from './errors/errors.js'
+export { QueueFull, QueueEmpty, QueueShutDown } from './errors/queue-errors.js'
+
+// clock
+export { type Clock, realClock } from './clock/clock.js'
+
+// logging
+export { LOGGER, createLogger, type Logger, type CreateLoggerOptions } from './logging/logger.js'
+
+// tasks
+export type { TaskFunction, Schedulable, TaskState, TaskOptions, TaskHandle, TaskInfo, TaskStats } from './tasks/task-types.js'
+
+// config (section owned by the config work)
+
+// pubsub (section owned by the pubsub work)
+
+// futures (section owned by the futures / request cache work)
+
+// concurrency (section owned by the concurrency work)

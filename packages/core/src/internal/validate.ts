@@ -1,0 +1,115 @@
+/**
+ * Argument checks shared by every public entry point: they throw synchronously with the message shape
+ * ``Expected `name` to be …, got <value> (<type>)``. Internal: not exported from the package.
+ */
+
+/** Renders a value for an error message without ever throwing. */
+export function describeValue(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+  let text: string
+  try {
+    if (typeof value === 'string') text = JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
+    else if (typeof value === 'function') text = `[Function ${value.name || 'anonymous'}]`
+    else if (typeof value === 'symbol') text = value.toString()
+    else if (typeof value === 'bigint') text = `${value}n`
+    else if (type === 'object' || type === 'array') {
+      const json = JSON.stringify(value)
+      text = json === undefined ? Object.prototype.toString.call(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json
+    } else text = String(value)
+  } catch {
+    text = Object.prototype.toString.call(value)
+  }
+  return `${text} (${type})`
+}
+
+/** Builds the standard "Expected …, got …" message. */
+export function expectedMessage(name: string, expectation: string, value: unknown): string {
+  return `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`
+}
+
+/** Throws a `TypeError` unless `value` is a function. */
+export function assertFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw new TypeError(expectedMessage(name, 'a function', value))
+}
+
+/** Throws a `TypeError` unless `value` is a non-empty string. */
+export function assertNonEmptyString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(expectedMessage(name, 'a non-empty string', value))
+  if (value.length === 0) throw new RangeError(expectedMessage(name, 'a non-empty string', value))
+}
+
+/** Throws a `TypeError` unless `value` is a string (possibly empty). */
+export function assertString(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(expectedMessage(name, 'a string', value))
+}
+
+/** Throws a `TypeError` unless `value` is a boolean. */
+export function assertBoolean(name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new TypeError(expectedMessage(name, 'a boolean', value))
+}
+
+/** Options for {@link assertNumber}. */
+export interface NumberRule {
+  /** Smallest allowed value (inclusive unless `exclusiveMin`). */
+  min?: number
+  /** `min` itself is not allowed. */
+  exclusiveMin?: boolean
+  /** Largest allowed value (inclusive). */
+  max?: number
+  /** Must be an integer. */
+  integer?: boolean
+  /** `Infinity` is allowed (for "unlimited"). */
+  allowInfinity?: boolean
+}
+
+function numberExpectation(rule: NumberRule): string {
+  const parts = [rule.integer ? 'an integer' : rule.allowInfinity ? 'a number' : 'a finite number']
+  if (rule.min !== undefined) parts.push(`${rule.exclusiveMin ? '>' : '>='} ${rule.min}`)
+  if (rule.max !== undefined) parts.push(`<= ${rule.max}`)
+  return parts.join(' ')
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a number, and a `RangeError` when it is NaN, infinite (unless allowed),
+ * not an integer when one is required, or outside `[min, max]`.
+ */
+export function assertNumber(name: string, value: unknown, rule: NumberRule = {}): asserts value is number {
+  const expectation = numberExpectation(rule)
+  if (typeof value !== 'number') throw new TypeError(expectedMessage(name, expectation, value))
+  const infinite = value === Infinity && rule.allowInfinity
+  if (Number.isNaN(value) || (!Number.isFinite(value) && !infinite)) throw new RangeError(expectedMessage(name, expectation, value))
+  if (rule.integer && !infinite && !Number.isInteger(value)) throw new RangeError(expectedMessage(name, expectation, value))
+  if (rule.min !== undefined && (rule.exclusiveMin ? value <= rule.min : value < rule.min)) {
+    throw new RangeError(expectedMessage(name, expectation, value))
+  }
+  if (rule.max !== undefined && value > rule.max) throw new RangeError(expectedMessage(name, expectation, value))
+}
+
+/** Checks an optional duration in milliseconds: a finite number >= 0 (or > 0 with `positive`). */
+export function assertOptionalDuration(name: string, value: unknown, positive = false): asserts value is number | undefined {
+  if (value === undefined) return
+  assertNumber(name, value, { min: 0, exclusiveMin: positive })
+}
+
+/** Throws a `TypeError` unless `value` is an `AbortSignal` (or undefined). */
+export function assertOptionalSignal(name: string, value: unknown): asserts value is AbortSignal | undefined {
+  if (value === undefined) return
+  if (!(value instanceof AbortSignal)) throw new TypeError(expectedMessage(name, 'an AbortSignal', value))
+}
+
+/** Throws a `TypeError` unless `value` is a plain object (or undefined). */
+export function assertOptionalObject(name: string, value: unknown): asserts value is object | undefined {
+  if (value === undefined) return
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(expectedMessage(name, 'an object', value))
+  }
+}
+
+/** True for an object or function with a callable `then`. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}

@@ -1,0 +1,69 @@
+/**
+ * Logging: the pino logger type, the `LOGGER` injection token and the factory the Application uses.
+ *
+ * Per-service child loggers are made by `Service`; what is logged where is decided by each concept.
+ */
+import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino'
+import type { InjectionToken } from 'tsyringe'
+
+/**
+ * The logger type used everywhere in tsab: a pino logger.
+ *
+ * @example
+ * ```ts
+ * import type { Logger } from '@tsab/core'
+ * function report(logger: Logger, error: unknown) {
+ *   logger.error({ err: error, job: 'sync' }, 'sync failed') // structured fields, never concatenated text
+ * }
+ * ```
+ */
+export type Logger = PinoLogger
+
+/**
+ * Injection token of the app's pino logger in `app.container`.
+ *
+ * @example
+ * ```ts
+ * import { Application, LOGGER, Service, inject, injectable, type Logger } from '@tsab/core'
+ * @injectable()
+ * class Audit extends Service {
+ *   constructor(app: Application, @inject(LOGGER) private readonly rootLogger: Logger) { super(app) }
+ * }
+ * ```
+ */
+export const LOGGER: InjectionToken<Logger> = Symbol.for('tsab.Logger')
+
+/** Options for {@link createLogger}. */
+export interface CreateLoggerOptions {
+  /** The pino level; `'silent'` logs nothing. @default 'info' */
+  level?: string
+  /** The `name` field of every line. */
+  name?: string
+  /** Human-readable output through pino-pretty (a dev dependency; opt-in only). @default false */
+  pretty?: boolean
+  /** A pino destination stream (for tests: collect lines in memory). */
+  destination?: pino.DestinationStream
+}
+
+/**
+ * Makes a pino logger with tsab's defaults: `err` serialised with its stack and `cause`, level from the options.
+ *
+ * @example
+ * ```ts
+ * import { createLogger } from '@tsab/core'
+ * const logger = createLogger({ level: 'debug', name: 'worker' })
+ * logger.debug({ jobs: 3 }, 'starting')
+ * ```
+ */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const pinoOptions: LoggerOptions = {
+    level: options.level ?? 'info',
+    serializers: { err: pino.stdSerializers.errWithCause, error: pino.stdSerializers.errWithCause },
+  }
+  if (options.name !== undefined) pinoOptions.name = options.name
+  if (options.pretty && options.destination === undefined) {
+    pinoOptions.transport = { target: 'pino-pretty', options: { colorize: process.stdout.isTTY === true } }
+    return pino(pinoOptions)
+  }
+  return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination)
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  // Resolve workspace packages to their TypeScript source through the custom
+  // "@tsab/source" export condition, so tests need no prior build.
+  ssr: {
+    resolve: {
+      conditions: ["@tsab/source", "module", "node", "development|production"],
+    },
+  },
+  test: {
+    setupFiles: ["reflect-metadata"], // tsyringe throws on import without it
+    include: ["**/test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**"],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
