@@ -26,12 +26,28 @@ export { type Clock, realClock } from './clock/clock.js'
 // logging
 export { LOGGER, createLogger, type Logger, type CreateLoggerOptions } from './logging/logger.js'
 
+// application
+export { Application, type ApplicationOptions } from './application/application.js'
+export type { ApplicationState } from './application/application-state.js'
+
+// services
+export { Service, type ServiceClass } from './service/service.js'
+export { Module, type ModuleClass } from './service/module.js'
+
 // tasks
+export { TaskService } from './tasks/task-service.js'
+export type { ForeverSpec, ForeverHandle } from './tasks/forever-runner.js'
+export type { BackoffOptions } from './tasks/backoff.js'
 export type { TaskFunction, Schedulable, TaskState, TaskOptions, TaskHandle, TaskInfo, TaskStats } from './tasks/task-types.js'
 
 // config (section owned by the config work)
+export { Config, type ConfigOptions } from './config/config.js'
+export { parseDuration } from './config/duration.js'
 
 // pubsub (section owned by the pubsub work)
+export { PubSub, type PubSubOptions, type PubSubWaitForOptions, type Subscriber } from './pubsub/pubsub.js'
+export { subscribe } from './pubsub/subscribe.js'
+export { Messages, TICK_PERIODS, type MessageName } from './pubsub/messages.js'
 
 // futures (section owned by the futures / request cache work)
 

@@ -203,7 +203,9 @@ export class Task<T = unknown> implements TaskHandle<T> {
   start(): void {
     if (this.#state !== 'queued') return
     if (this.#cancelRequested) {
+      // Counted as started by the host, so it ends as a (zero-length) run that was cancelled.
       this.#work = undefined
+      this.#state = 'running'
       this.#settle('cancelled', new CancelledError(this.#cancelReason))
       return
     }
@@ -237,6 +239,16 @@ export class Task<T = unknown> implements TaskHandle<T> {
     } else {
       this.#complete(true, out)
     }
+  }
+
+  /**
+   * Ends a task that could not be run because of an internal fault (never because of the user's work):
+   * it becomes `failed` with `error`. Does nothing if the task is already final.
+   */
+  abandon(error: unknown): void {
+    if (this.isDone) return
+    this.#work = undefined
+    this.#settle('failed', error)
   }
 
   /** The age of the task in ms, measured on the host clock. */

@@ -1,0 +1,575 @@
+/**
+ * `Application`: the kernel users subclass. It owns the DI container, logger, config, PubSub, clock, TaskService
+ * and services, and drives init-time → run-time → exit-time with ticks, signals, exit codes and an exit budget.
+ *
+ * Service bookkeeping is in `service-registry.ts`; signal handlers in `process-signals.ts`.
+ */
+import 'reflect-metadata'
+import { container as rootContainer, type DependencyContainer } from 'tsyringe'
+import { realClock, type Clock } from '../clock/clock.js'
+import { Config } from '../config/config.js'
+import { InvalidStateError } from '../errors/errors.js'
+import { kShutdownBudget } from '../internal/symbols.js'
+import {
+  assertBoolean,
+  assertNonEmptyString,
+  assertNumber,
+  assertOptionalObject,
+  expectedMessage,
+  isThenable,
+} from '../internal/validate.js'
+import { createLogger, LOGGER, type Logger } from '../logging/logger.js'
+import { Messages, TICK_PERIODS } from '../pubsub/messages.js'
+import { PubSub } from '../pubsub/pubsub.js'
+import type { Module, ModuleClass } from '../service/module.js'
+import type { Service, ServiceClass } from '../service/service.js'
+import { TaskService } from '../tasks/task-service.js'
+import type { ApplicationState } from './application-state.js'
+import { installSignalHandlers } from './process-signals.js'
+import { ServiceRegistry } from './service-registry.js'
+
+/**
+ * Options of {@link Application}.
+ *
+ * @example
+ * ```ts
+ * import { Application } from '@tsab/core'
+ * const app = new Application({ name: 'api', config: { web: { listen: '127.0.0.1:8080' } }, exitTimeoutMs: 10_000 })
+ * ```
+ */
+export interface ApplicationOptions {
+  /** @default the class name */
+  name?: string
+  /** Config values: sections → keys → values (above defaults, below the file and the environment). */
+  config?: Record<string, Record<string, unknown>>
+  /** A JSON or INI config file (by extension). @default env `TSAB_CONFIG` */
+  configFile?: string
+  /** @default pino, level from config `[logging] level`, env `LOG_LEVEL`, else `'info'` (`LOG_PRETTY=1` for pretty output) */
+  logger?: Logger
+  /** Parent of the app's own child container. @default tsyringe's root container */
+  container?: DependencyContainer
+  /** Milliseconds between `Application.tick!` messages. @default 1000 */
+  tickPeriodMs?: number
+  /** Total budget of exit-time in milliseconds; what still hangs after it is logged and skipped. @default 30000 */
+  exitTimeoutMs?: number
+  /** Install SIGINT/SIGTERM/SIGHUP handlers in `run()` (never in `start()`). @default true */
+  handleSignals?: boolean
+  /** Time source for ticks, the TaskService and every service's tasks. @default realClock */
+  clock?: Clock
+}
+
+const EMERGENCY_EXIT_CODE = 70
+
+interface Deferred<T> {
+  promise: Promise<T>
+  resolve: (value: T) => void
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+function validateOptions(options: unknown): asserts options is ApplicationOptions {
+  assertOptionalObject('options', options)
+  if (options === undefined) return
+  const o = options as ApplicationOptions
+  if (o.name !== undefined) assertNonEmptyString('options.name', o.name)
+  if (o.config !== undefined) assertOptionalObject('options.config', o.config)
+  if (o.configFile !== undefined) assertNonEmptyString('options.configFile', o.configFile)
+  if (o.tickPeriodMs !== undefined) assertNumber('options.tickPeriodMs', o.tickPeriodMs, { min: 0, exclusiveMin: true })
+  if (o.exitTimeoutMs !== undefined) assertNumber('options.exitTimeoutMs', o.exitTimeoutMs, { min: 0 })
+  if (o.handleSignals !== undefined) assertBoolean('options.handleSignals', o.handleSignals)
+  if (o.logger !== undefined && (typeof o.logger !== 'object' || typeof o.logger.child !== 'function')) {
+    throw new TypeError(expectedMessage('options.logger', 'a pino logger', o.logger))
+  }
+  if (o.clock !== undefined && (typeof o.clock !== 'object' || typeof o.clock.setTimeout !== 'function')) {
+    throw new TypeError(expectedMessage('options.clock', 'a Clock', o.clock))
+  }
+  if (o.container !== undefined && (typeof o.container !== 'object' || typeof o.container.createChildContainer !== 'function')) {
+    throw new TypeError(expectedMessage('options.container', 'a tsyringe DependencyContainer', o.container))
+  }
+}
+
+/**
+ * The application kernel. Subclass it, add services, override `initialize()`, `main()` and `finalize()`,
+ * then `run()` it.
+ *
+ * - **Init-time** (`start()`): publishes `Application.init!`; modules, then services in registration order
+ *   (TaskService first), then `initialize()`. A throw finalizes what was initialized and rejects `start()`.
+ * - **Run-time**: publishes `Application.run!`, calls `main()`, publishes `Application.tick!` every `tickPeriodMs`
+ *   (drift-free) and `Application.tick/N!` every Nth tick.
+ * - **Exit-time** (`stop()`): publishes `Application.stop!` (per request, with the stop counter) and
+ *   `Application.exit!`; `finalize()`, services in reverse order (each after its `tasks` shut down), modules in
+ *   reverse, TaskService last; all within `exitTimeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { Application, Service } from '@tsab/core'
+ *
+ * class Greeter extends Service {
+ *   override initialize() {
+ *     this.app.taskService.schedule(async function greet() { console.log('hello') })
+ *   }
+ * }
+ *
+ * class App extends Application {
+ *   constructor() {
+ *     super({ name: 'hello', config: { logging: { level: 'silent' } }, handleSignals: false })
+ *     this.addService(Greeter)
+ *   }
+ *   protected override async main() {
+ *     await this.taskService.onIdle()
+ *     await this.stop()
+ *   }
+ * }
+ *
+ * console.log(await new App().run())
+ * ```
+ *
+ * ```text
+ * hello
+ * 0
+ * ```
+ */
+export class Application {
+  /** `options.name` ?? the class name. */
+  readonly name: string
+  /** The app's own tsyringe child container. */
+  readonly container: DependencyContainer
+  /** The app's pino logger. */
+  readonly logger: Logger
+  /** Layered configuration. */
+  readonly config: Config
+  /** The application's message bus. */
+  readonly pubsub: PubSub
+  /** The clock for ticks, the TaskService and every service's tasks. */
+  readonly clock: Clock
+  /** Fire-and-forget work; always present, registered first. */
+  readonly taskService: TaskService
+
+  #state: ApplicationState = 'created'
+  #exitCode = 0
+  // Stop requests so far (stop() calls and signals alike): published with Application.stop!.
+  #stopCount = 0
+  readonly #services = new ServiceRegistry()
+  readonly #modules = new Map<ModuleClass, Module>()
+  // Services and modules whose initialize() completed: only these are finalized.
+  readonly #initialized = new Set<Service | Module>()
+  #appInitialized = false
+  // A stop() arrived during init-time: go to exit-time right after it.
+  #stopRequested = false
+  #startPromise: Promise<void> | undefined
+  #exitPromise: Promise<void> | undefined
+  readonly #stopped = deferred<number>()
+  // Late additions (while running) waiting to be initialized before the next tick.
+  #lateInit: Promise<void> | undefined
+  readonly #tickPeriodMs: number
+  readonly #exitTimeoutMs: number
+  readonly #handleSignals: boolean
+  #tickTimer: unknown
+  #tickOrigin = 0
+  #tickCount = 0
+  #removeSignalHandlers: (() => void) | undefined
+
+  constructor(options?: ApplicationOptions) {
+    validateOptions(options)
+    const o = options ?? {}
+    this.name = o.name ?? new.target.name
+    this.clock = o.clock ?? realClock
+    this.#tickPeriodMs = o.tickPeriodMs ?? 1000
+    this.#exitTimeoutMs = o.exitTimeoutMs ?? 30_000
+    this.#handleSignals = o.handleSignals ?? true
+    const configOptions: ConstructorParameters<typeof Config>[0] = { env: process.env }
+    if (o.config !== undefined) configOptions.config = o.config
+    if (o.configFile !== undefined) configOptions.configFile = o.configFile
+    this.config = new Config(configOptions)
+    this.logger =
+      o.logger ??
+      createLogger({
+        level: this.config.getString('logging', 'level') ?? process.env['LOG_LEVEL'] ?? 'info',
+        name: this.name,
+        pretty: process.env['LOG_PRETTY'] === '1',
+      })
+    this.pubsub = new PubSub({ logger: this.logger.child({ component: 'PubSub' }), clock: this.clock })
+    this.container = (o.container ?? rootContainer).createChildContainer()
+    this.container.registerInstance(Application, this)
+    if (new.target !== Application) this.container.registerInstance(new.target, this)
+    this.container.registerInstance(Config, this.config)
+    this.container.registerInstance(PubSub, this.pubsub)
+    this.container.registerInstance(LOGGER, this.logger)
+    this.taskService = this.addService(new TaskService(this))
+  }
+
+  /** The lifecycle state. */
+  get state(): ApplicationState {
+    return this.#state
+  }
+
+  /** The exit code so far; only ever raised (by `stop(code)`, a failing `main()` or init). */
+  get exitCode(): number {
+    return this.#exitCode
+  }
+
+  /** True while `running`. */
+  get isRunning(): boolean {
+    return this.#state === 'running'
+  }
+
+  /** User hook: the last step of init-time. A throw aborts the start. */
+  protected initialize(): void | Promise<void> {}
+
+  /** User hook: called once at run-time. Returning does not stop the app; a throw stops it with exit code 1. */
+  protected main(): void | Promise<void> {}
+
+  /** User hook: the first step of exit-time, before the services are finalized. */
+  protected finalize(): void | Promise<void> {}
+
+  /**
+   * Adds a service (a class or an instance built for this app). A class decorated for injection is resolved
+   * through `container` (constructor injection), otherwise constructed as `new Cls(app)`. The instance is registered
+   * under its class and its name. Added while initializing or running, it is initialized before the next tick.
+   *
+   * @throws DuplicateServiceError when the name is in use (nothing is registered)
+   */
+  addService<S extends Service>(service: ServiceClass<S> | S): S {
+    if (this.#state === 'stopping' || this.#state === 'stopped') {
+      throw new InvalidStateError(`Cannot add a service to application "${this.name}" in state "${this.#state}"; expected "created", "initializing" or "running"`)
+    }
+    const instance = this.#services.construct(this, this.container, service)
+    this.#services.add(instance)
+    this.container.registerInstance(instance.constructor as new () => S, instance)
+    this.container.registerInstance(instance.name, instance)
+    if (this.#state === 'running') this.#initializeLate(instance)
+    return instance
+  }
+
+  /**
+   * The service registered under a name or class.
+   *
+   * @throws ServiceNotFoundError listing the registered names
+   */
+  getService<S extends Service>(key: string | ServiceClass<S>): S {
+    return this.#services.get(key) as S
+  }
+
+  /** True when a service is registered under that name or class. */
+  hasService(key: string | ServiceClass<Service>): boolean {
+    return this.#services.find(key) !== undefined
+  }
+
+  /** Adds a module (idempotent per class: the second call returns the first instance). */
+  addModule<M extends Module>(module: ModuleClass<M>): M {
+    if (typeof module !== 'function') throw new TypeError(expectedMessage('module', 'a Module class', module))
+    const existing = this.#modules.get(module)
+    if (existing !== undefined) return existing as M
+    if (this.#state === 'stopping' || this.#state === 'stopped') {
+      throw new InvalidStateError(`Cannot add a module to application "${this.name}" in state "${this.#state}"; expected "created", "initializing" or "running"`)
+    }
+    const instance = new module(this)
+    this.#modules.set(module, instance)
+    if (this.#state === 'running') this.#initializeLate(instance)
+    return instance
+  }
+
+  /**
+   * Runs init-time and starts run-time. Resolves once `main()` has been called (or, if `stop()` came during
+   * init-time, once the app is stopped). Rejects with the error of a failing `initialize()`. Never installs
+   * signal handlers. A second call returns the same promise.
+   */
+  start(): Promise<void> {
+    if (this.#startPromise === undefined) {
+      this.#startPromise = this.#start()
+      // start() may be called and its promise dropped: the error is also logged and reflected in the exit code.
+      this.#startPromise.catch(() => {})
+    }
+    return this.#startPromise
+  }
+
+  /**
+   * Requests exit-time. Raises the exit code to `exitCode` (never lowers it), publishes `Application.stop!`
+   * with the stop counter, and resolves with the exit code once the app is `stopped`. Idempotent.
+   */
+  stop(exitCode?: number): Promise<number> {
+    if (exitCode !== undefined) assertNumber('exitCode', exitCode, { min: 0, max: 255, integer: true })
+    if (this.#state !== 'stopped') this.#raiseExitCode(exitCode ?? 0)
+    this.#stopCount += 1
+    this.pubsub.publish(Messages.ApplicationStop, this.#stopCount)
+    switch (this.#state) {
+      case 'created':
+        this.#state = 'stopped'
+        this.#removeSignals()
+        this.#stopped.resolve(this.#exitCode)
+        break
+      case 'initializing':
+        this.#stopRequested = true
+        break
+      case 'running':
+        void this.#exitTime()
+        break
+      default:
+        break
+    }
+    return this.#stopped.promise
+  }
+
+  /**
+   * Starts the app, waits until it stops (by `stop()` or a signal) and returns the exit code. With
+   * `handleSignals` (default), the 1st SIGINT/SIGTERM stops gracefully, the 2nd logs the running tasks, the 3rd
+   * exits the process at once with code 70; SIGHUP publishes `Application.hup!`.
+   *
+   * @example
+   * ```ts fragment
+   * process.exitCode = await new MyApp().run()
+   * ```
+   */
+  async run(): Promise<number> {
+    if (this.#handleSignals && this.#removeSignalHandlers === undefined && this.#state !== 'stopped') {
+      this.#removeSignalHandlers = installSignalHandlers({
+        onStopSignal: (signal, count) => this.#onStopSignal(signal, count),
+        onHangup: () => this.pubsub.publish(Messages.ApplicationHup),
+      })
+    }
+    if (this.#state === 'created') {
+      try {
+        await this.start()
+      } catch {
+        // Logged by start(); the exit code is already 1.
+      }
+    }
+    return this.#stopped.promise
+  }
+
+  /** `await using app = …` stops the app at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop()
+  }
+
+  async #start(): Promise<void> {
+    if (this.#state !== 'created') {
+      throw new InvalidStateError(`Cannot start application "${this.name}" in state "${this.#state}"; expected "created"`)
+    }
+    this.#state = 'initializing'
+    this.pubsub.publish(Messages.ApplicationInit)
+    try {
+      await this.#initializePending()
+      await this.initialize()
+      this.#appInitialized = true
+      await this.#initializePending()
+    } catch (error) {
+      this.#safeLog(() => this.logger.error({ err: error }, `Application "${this.name}" failed to initialize`))
+      this.#raiseExitCode(1)
+      await this.#exitTime()
+      throw error
+    }
+    if (this.#stopRequested) {
+      await this.#exitTime()
+      return
+    }
+    this.#state = 'running'
+    this.pubsub.publish(Messages.ApplicationRun)
+    this.#startTicks()
+    this.#callMain()
+  }
+
+  // Initializes, in order, every module and then every service not initialized yet (also those added meanwhile).
+  async #initializePending(): Promise<void> {
+    for (let progress = true; progress; ) {
+      progress = false
+      for (const module of [...this.#modules.values()]) {
+        if (this.#initialized.has(module)) continue
+        await module.initialize()
+        this.#initialized.add(module)
+        progress = true
+      }
+      for (const service of [...this.#services.ordered]) {
+        if (this.#initialized.has(service)) continue
+        await service.initialize()
+        this.#initialized.add(service)
+        progress = true
+      }
+    }
+  }
+
+  #initializeLate(item: Service | Module): void {
+    const previous = this.#lateInit ?? Promise.resolve()
+    const current = previous.then(async () => {
+      if (this.#state !== 'running') return
+      try {
+        await item.initialize()
+        this.#initialized.add(item)
+      } catch (error) {
+        const name = 'name' in item ? item.name : item.constructor.name
+        this.#safeLog(() => this.logger.error({ err: error, service: name }, `"${name}" failed to initialize; stopping`))
+        void this.stop(1)
+      }
+    })
+    this.#lateInit = current
+    void current.then(() => {
+      if (this.#lateInit === current) this.#lateInit = undefined
+    })
+  }
+
+  #callMain(): void {
+    let result: void | Promise<void>
+    try {
+      result = this.main()
+    } catch (error) {
+      this.#mainFailed(error)
+      return
+    }
+    if (isThenable(result)) Promise.resolve(result).then(undefined, (error: unknown) => this.#mainFailed(error))
+  }
+
+  #mainFailed(error: unknown): void {
+    this.#safeLog(() => this.logger.error({ err: error }, `main() of application "${this.name}" failed`))
+    void this.stop(1)
+  }
+
+  #startTicks(): void {
+    this.#tickOrigin = this.clock.now()
+    this.#tickCount = 0
+    this.#armTick()
+  }
+
+  // Drift-free: the n-th tick is due at origin + n * period, whatever the previous one cost.
+  #armTick(): void {
+    const due = this.#tickOrigin + (this.#tickCount + 1) * this.#tickPeriodMs
+    this.#tickTimer = this.clock.setTimeout(this.#onTick, Math.max(0, due - this.clock.now()))
+  }
+
+  readonly #onTick = (): void => {
+    this.#tickTimer = undefined
+    if (this.#state !== 'running') return
+    const late = this.#lateInit
+    if (late !== undefined) void late.then(this.#publishTick)
+    else this.#publishTick()
+  }
+
+  readonly #publishTick = (): void => {
+    if (this.#state !== 'running') return
+    const count = ++this.#tickCount
+    this.pubsub.publish(Messages.ApplicationTick)
+    for (const period of TICK_PERIODS) {
+      if (count % period === 0) this.pubsub.publish(`Application.tick/${period}!`)
+    }
+    this.#armTick()
+  }
+
+  #stopTicks(): void {
+    if (this.#tickTimer !== undefined) {
+      this.clock.clearTimeout(this.#tickTimer)
+      this.#tickTimer = undefined
+    }
+  }
+
+  #onStopSignal(signal: NodeJS.Signals, count: number): void {
+    if (count >= 3) {
+      this.#safeLog(() => this.logger.fatal({ signal, count }, `Received ${signal} ${count} times; emergency exit`))
+      process.exit(EMERGENCY_EXIT_CODE)
+    }
+    if (count === 2) {
+      const running = this.taskService.list().filter((info) => info.state === 'running').map((info) => info.name)
+      this.#safeLog(() =>
+        this.logger.warn(
+          { signal, tasks: running },
+          `Received ${signal} again while stopping; ${running.length} running tasks: ${running.join(', ') || '(none)'}. Send it once more to exit at once`,
+        ),
+      )
+    } else {
+      this.#safeLog(() => this.logger.info({ signal }, `Received ${signal}; stopping`))
+    }
+    void this.stop()
+  }
+
+  #raiseExitCode(code: number): void {
+    if (code > this.#exitCode) this.#exitCode = code
+  }
+
+  #removeSignals(): void {
+    this.#removeSignalHandlers?.()
+    this.#removeSignalHandlers = undefined
+  }
+
+  #exitTime(): Promise<void> {
+    return (this.#exitPromise ??= this.#runExitTime())
+  }
+
+  async #runExitTime(): Promise<void> {
+    this.#state = 'stopping'
+    const deadline = this.clock.now() + this.#exitTimeoutMs
+    this.#stopTicks()
+    this.pubsub.publish(Messages.ApplicationExit)
+    if (this.#appInitialized) await this.#bounded('Application.finalize()', this.name, () => this.finalize(), deadline)
+    const services = this.#services.ordered.filter((service) => service !== this.taskService && this.#initialized.has(service))
+    for (const service of services.reverse()) {
+      await this.#bounded(`service "${service.name}"`, service.name, async () => {
+        const tasks = service.createdTasks
+        if (tasks !== undefined) {
+          try {
+            await tasks.shutdownTaskManager({ timeoutMs: Math.max(0, deadline - this.clock.now()) })
+          } catch (error) {
+            this.#safeLog(() => service.logger.error({ err: error, service: service.name }, `Shutting down the tasks of "${service.name}" failed`))
+          }
+        }
+        await service.finalize()
+      }, deadline)
+    }
+    for (const module of [...this.#modules.values()].reverse()) {
+      if (!this.#initialized.has(module)) continue
+      const name = module.constructor.name
+      await this.#bounded(`module "${name}"`, name, () => module.finalize(), deadline)
+    }
+    if (this.#initialized.has(this.taskService)) {
+      this.taskService[kShutdownBudget](Math.max(0, deadline - this.clock.now()))
+      await this.#bounded('service "TaskService"', 'TaskService', () => this.taskService.finalize(), deadline)
+    }
+    this.#state = 'stopped'
+    this.#removeSignals()
+    this.#stopped.resolve(this.#exitCode)
+  }
+
+  // Runs one finalize step; logs its failure with the culprit's name; gives up on it when the exit budget is spent.
+  async #bounded(label: string, culprit: string, step: () => unknown, deadline: number): Promise<void> {
+    const onError = (error: unknown): void =>
+      this.#safeLog(() => this.logger.error({ err: error, service: culprit }, `Finalizing ${label} failed`))
+    let pending: Promise<unknown>
+    try {
+      pending = Promise.resolve(step())
+    } catch (error) {
+      onError(error)
+      return
+    }
+    let timer: unknown
+    const outOfTime = Symbol('out of time')
+    const budget = new Promise<typeof outOfTime>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve(outOfTime), Math.max(0, deadline - this.clock.now()))
+    })
+    try {
+      const outcome = await Promise.race([pending, budget])
+      if (outcome === outOfTime) {
+        pending.catch(onError)
+        this.#safeLog(() =>
+          this.logger.error(
+            { service: culprit, exitTimeoutMs: this.#exitTimeoutMs },
+            `Finalizing ${label} did not finish within the exit budget of ${this.#exitTimeoutMs} ms; skipped`,
+          ),
+        )
+      }
+    } catch (error) {
+      onError(error)
+    } finally {
+      this.clock.clearTimeout(timer)
+    }
+  }
+
+  // A broken logger must never break the lifecycle.
+  #safeLog(write: () => void): void {
+    try {
+      write()
+    } catch {
+      // Nothing sensible left to report to.
+    }
+  }
+}

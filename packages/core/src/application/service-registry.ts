@@ -1,0 +1,90 @@
+/**
+ * The Application's record of its services: registration order, lookup by name or class, and construction
+ * (through the DI container when the class is decorated for it, else `new Cls(app)`).
+ * When services are initialized or finalized is decided by the Application.
+ */
+import 'reflect-metadata'
+import type { DependencyContainer } from 'tsyringe'
+import { DuplicateServiceError, ServiceNotFoundError } from '../errors/errors.js'
+import { expectedMessage } from '../internal/validate.js'
+import { Service, type ServiceClass } from '../service/service.js'
+
+// tsyringe keeps the tokens given with @inject() under this metadata key.
+const INJECTION_TOKENS_KEY = 'injectionTokens'
+
+/** True when tsyringe has what it needs to construct `Cls`: emitted parameter types or @inject tokens. */
+function declaresInjectableParameters(Cls: object): boolean {
+  const paramTypes: unknown = Reflect.getMetadata('design:paramtypes', Cls)
+  if (Array.isArray(paramTypes) && paramTypes.length > 0) return true
+  const tokens: unknown = Reflect.getOwnMetadata(INJECTION_TOKENS_KEY, Cls)
+  return typeof tokens === 'object' && tokens !== null && Object.keys(tokens).length > 0
+}
+
+function isTypeInfoMissing(error: unknown): boolean {
+  return error instanceof Error && /TypeInfo not known/.test(error.message)
+}
+
+/** Services in registration order, with lookup by name and by class. @internal */
+export class ServiceRegistry {
+  // Registration order: the init order, reversed for finalize.
+  readonly #ordered: Service[] = []
+  readonly #byName = new Map<string, Service>()
+
+  get ordered(): readonly Service[] {
+    return this.#ordered
+  }
+
+  names(): string[] {
+    return this.#ordered.map((service) => service.name)
+  }
+
+  /**
+   * Makes the instance for `addService(service)`: an instance is taken as is, a class is resolved through the
+   * container when decorated for injection, else constructed as `new Cls(app)`.
+   */
+  construct<S extends Service>(app: object, container: DependencyContainer, service: ServiceClass<S> | S): S {
+    if (service instanceof Service) {
+      if (service.app !== app) throw new TypeError(`Expected \`service\` to belong to this application; "${service.name}" was constructed for another one`)
+      return service
+    }
+    if (typeof service !== 'function' || !(service.prototype instanceof Service)) {
+      throw new TypeError(expectedMessage('service', 'a Service subclass or instance', service))
+    }
+    const Cls = service as unknown as new (...args: unknown[]) => S
+    if (declaresInjectableParameters(Cls)) {
+      try {
+        return container.resolve(Cls)
+      } catch (error) {
+        // Decorated by something other than tsyringe's @injectable: fall back to the plain constructor.
+        if (!isTypeInfoMissing(error)) throw error
+      }
+    }
+    return new Cls(app)
+  }
+
+  /** Registers a constructed service; throws `DuplicateServiceError` (nothing registered) for a name in use. */
+  add(service: Service): void {
+    if (this.#byName.has(service.name)) throw new DuplicateServiceError(service.name)
+    this.#byName.set(service.name, service)
+    this.#ordered.push(service)
+  }
+
+  find(key: unknown): Service | undefined {
+    if (typeof key === 'string') return this.#byName.get(key)
+    if (typeof key === 'function') {
+      const byClassName = this.#byName.get((key as { serviceName?: string }).serviceName ?? key.name)
+      if (byClassName instanceof (key as abstract new () => unknown)) return byClassName
+      return this.#ordered.find((service) => service.constructor === key) ?? this.#ordered.find((service) => service instanceof (key as abstract new () => unknown))
+    }
+    return undefined
+  }
+
+  get(key: unknown): Service {
+    if (typeof key !== 'string' && typeof key !== 'function') {
+      throw new TypeError(expectedMessage('key', 'a service name or class', key))
+    }
+    const service = this.find(key)
+    if (service === undefined) throw new ServiceNotFoundError(typeof key === 'string' ? key : key.name, this.names())
+    return service
+  }
+}

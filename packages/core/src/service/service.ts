@@ -1,0 +1,90 @@
+/**
+ * `Service`: the unit of an application's functionality, with a name, a child logger and its own TaskManager.
+ *
+ * Registration, construction (plain or through DI) and the lifecycle order are the Application's.
+ */
+import type { Application } from '../application/application.js'
+import { assertNonEmptyString, expectedMessage } from '../internal/validate.js'
+import type { Logger } from '../logging/logger.js'
+import { TaskManager } from '../tasks/task-manager.js'
+
+/**
+ * A service class as `addService()` accepts it. It is either decorated for dependency injection (resolved through
+ * `app.container`) or constructed as `new Cls(app)`.
+ *
+ * @example
+ * ```ts
+ * import type { Service, ServiceClass } from '@tsab/core'
+ * function register<S extends Service>(Cls: ServiceClass<S>) { return app.addService(Cls) }
+ * ```
+ */
+export type ServiceClass<S extends Service = Service> = (abstract new (...args: any[]) => S) & {
+  /** Default name of the service (else the class name). */
+  readonly serviceName?: string
+}
+
+/**
+ * Base class of every service. Subclass it, override `initialize()`/`finalize()`, and add it with
+ * `app.addService(MyService)`. Services are initialized in registration order and finalized in exact reverse
+ * order; right before a service's `finalize()`, its `tasks` manager is shut down.
+ *
+ * The name is the constructor's `name` argument, else the class's static `serviceName`, else the class name.
+ *
+ * @example
+ * ```ts
+ * import { Application, Service } from '@tsab/core'
+ * class Greeter extends Service {
+ *   override initialize() { this.logger.info('ready') }
+ *   greet(who: string) { return `hello ${who}` }
+ * }
+ * const app = new Application()
+ * const greeter = app.addService(Greeter)
+ * console.log(greeter.name, greeter.greet('world')) // Greeter hello world
+ * ```
+ */
+export abstract class Service {
+  /** The application this service belongs to. */
+  readonly app: Application
+  /** Unique within the application. */
+  readonly name: string
+  /** `app.logger.child({ service: name })`. */
+  readonly logger: Logger
+  // Created on first use: most services never schedule named tasks.
+  #tasks: TaskManager | undefined
+
+  constructor(app: Application, name?: string) {
+    if (app === null || typeof app !== 'object' || typeof (app as { addService?: unknown }).addService !== 'function') {
+      throw new TypeError(expectedMessage('app', 'an Application', app))
+    }
+    const ctor = new.target as ServiceClass
+    const resolved = name ?? ctor.serviceName ?? ctor.name
+    assertNonEmptyString('name', resolved)
+    this.app = app
+    this.name = resolved
+    this.logger = app.logger.child({ service: resolved })
+  }
+
+  /**
+   * Named, delayed and periodic tasks of this service (IPv8's TaskManager), run through `app.taskService`
+   * with `owner` = the service name. Shut down right before `finalize()`.
+   */
+  get tasks(): TaskManager {
+    return (this.#tasks ??= new TaskManager({
+      name: this.name,
+      taskService: this.app.taskService,
+      logger: this.logger,
+      clock: this.app.clock,
+    }))
+  }
+
+  /** @internal the manager if it was ever used (the Application shuts it down before `finalize()`). */
+  get createdTasks(): TaskManager | undefined {
+    return this.#tasks
+  }
+
+  /** Called once at init-time, in registration order; may await I/O. A throw aborts the application's start. */
+  initialize(): void | Promise<void> {}
+
+  /** Called once at exit-time, in reverse registration order, after this service's tasks were shut down. */
+  finalize(): void | Promise<void> {}
+}
