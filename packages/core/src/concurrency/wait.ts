@@ -1,0 +1,119 @@
+/**
+ * `wait()`: wait for a set of running promises until the first completes, the first fails, or all are done, and
+ * report which are done. Nothing is ever cancelled here; consuming results one by one is in `as-completed.ts`.
+ */
+import type { Clock } from '../clock/clock.js'
+import { expectedMessage, isThenable } from '../internal/validate.js'
+import { Waiter, assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+
+/** When {@link wait} returns. */
+export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED'
+
+/** Options of {@link wait}. */
+export interface WaitOptions {
+  /** Milliseconds after which `wait` returns whatever is done by then; nothing is cancelled. @default Infinity */
+  timeoutMs?: number
+  /**
+   * `FIRST_COMPLETED`: as soon as one settles. `FIRST_EXCEPTION`: as soon as one rejects, else when all have
+   * settled. `ALL_COMPLETED`: when all have settled.
+   * @default 'ALL_COMPLETED'
+   */
+  returnWhen?: ReturnWhen
+  /** Aborting it rejects `wait` with `CancelledError(signal.reason)` (the tasks are left alone). */
+  signal?: AbortSignal
+  /** The clock `timeoutMs` is measured on. @default realClock */
+  clock?: Clock
+}
+
+/** What {@link wait} resolves with: the original promise objects, split by whether they have settled. */
+export interface WaitResult<T> {
+  /** Settled (resolved or rejected). */
+  done: Set<T>
+  /** Still running. */
+  pending: Set<T>
+}
+
+const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED']
+
+/** Validates and de-duplicates the input of `wait` / `asCompleted`; throws synchronously. @internal */
+export function collectThenables<T>(tasks: Iterable<T>, allowEmpty: boolean): T[] {
+  if (tasks === null || typeof (tasks as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function' || typeof tasks === 'string') {
+    throw new TypeError(expectedMessage('tasks', 'an iterable of promises', tasks))
+  }
+  const unique = [...new Set(tasks)]
+  unique.forEach((task, index) => {
+    if (!isThenable(task)) throw new TypeError(expectedMessage(`tasks[${index}]`, 'a promise (thenable)', task))
+  })
+  if (unique.length === 0 && !allowEmpty) throw new RangeError(expectedMessage('tasks', 'a non-empty iterable of promises', tasks))
+  return unique
+}
+
+/**
+ * Waits for the promises in `tasks` and resolves with `{ done, pending }`: sets of the **original** objects
+ * (duplicates count once). It never rejects because of the tasks (look at them to get their outcome) and never
+ * cancels them, not even at the timeout. The timeout starts at the call; its timer and the abort listener are
+ * removed when `wait` settles.
+ *
+ * The counterpart of Python's `asyncio.wait()`; with `FIRST_COMPLETED` it is a `Promise.race` that tells you which
+ * one won and never rejects, with `ALL_COMPLETED` a `Promise.allSettled` that keeps the objects.
+ *
+ * @throws TypeError synchronously when `tasks` is not an iterable of thenables, RangeError when it is empty or an
+ *   option is out of range
+ * @example
+ * ```ts
+ * import { wait, sleep } from '@tsab/core'
+ * const fast = sleep(5).then(() => 'fast')
+ * const slow = sleep(50).then(() => 'slow')
+ * const { done, pending } = await wait([fast, slow], { returnWhen: 'FIRST_COMPLETED' })
+ * console.log(done.has(fast), pending.has(slow))
+ * ```
+ * ```text
+ * true true
+ * ```
+ */
+export function wait<T extends PromiseLike<unknown>>(tasks: Iterable<T>, options?: WaitOptions): Promise<WaitResult<T>> {
+  const list = collectThenables(tasks, false)
+  assertWaitOptions(options)
+  const returnWhen = options?.returnWhen ?? 'ALL_COMPLETED'
+  if (!RETURN_WHEN.includes(returnWhen)) {
+    throw new RangeError(expectedMessage('options.returnWhen', `one of ${RETURN_WHEN.join(', ')}`, returnWhen))
+  }
+  const signal = options?.signal
+  // Observed before anything else so none of them can become an unhandled rejection.
+  const settledSet = new Set<T>()
+  const snapshot = (): WaitResult<T> => ({
+    done: new Set(list.filter((task) => settledSet.has(task))),
+    pending: new Set(list.filter((task) => !settledSet.has(task))),
+  })
+  let waiter: Waiter<WaitResult<T>> | undefined
+  let finishing = false
+  const onSettled = (task: T, ok: boolean): void => {
+    settledSet.add(task)
+    if (waiter === undefined || finishing) return
+    const trigger =
+      settledSet.size === list.length || returnWhen === 'FIRST_COMPLETED' || (returnWhen === 'FIRST_EXCEPTION' && !ok)
+    if (!trigger) return
+    finishing = true
+    // One microtask later, so tasks that settled in the same turn are reported as done too.
+    queueMicrotask(() => waiter!.resolve(snapshot()))
+  }
+  for (const task of list) {
+    Promise.resolve(task).then(
+      () => onSettled(task, true),
+      () => onSettled(task, false),
+    )
+  }
+  const aborted = rejectIfAborted(signal)
+  if (aborted !== undefined) return aborted
+  const timeoutMs = options?.timeoutMs
+  waiter = new Waiter<WaitResult<T>>({ signal, clock: options?.clock })
+  if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+    // The deadline resolves with what is done by then (the waiter's own timeout would reject instead).
+    const deadline = new Waiter<void>({ clock: options?.clock, timeoutMs, resolveOnTimeout: true })
+    deadline.promise.then(() => waiter!.resolve(snapshot()))
+    // Settling first disarms the deadline's timer (resolving a settled waiter is a no-op).
+    const disarm = (): void => void deadline.resolve(undefined)
+    waiter.promise.then(disarm, disarm)
+  }
+  return waiter.promise
+}
