@@ -34,7 +34,6 @@ import { collectSubscriptions } from './subscribe.js'
  * pubsub.publish('Counter.tick!', 1) // Counter.tick! 1
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the contract lets callers type their arguments
 export type Subscriber = (message: string, ...args: any[]) => void | Promise<void>
 
 /** Options for {@link PubSub}. */
