@@ -52,3 +52,16 @@ export { Messages, TICK_PERIODS, type MessageName } from './pubsub/messages.js'
 // futures (section owned by the futures / request cache work)
 
 // concurrency (section owned by the concurrency work)
+export type { BlockingOptions } from './concurrency/wait-options.js'
+export { sleep, type SleepOptions } from './concurrency/sleep.js'
+export { withTimeout, type WithTimeoutOptions } from './concurrency/with-timeout.js'
+export { gather, type GatherOptions } from './concurrency/gather.js'
+export { wait, type WaitOptions, type WaitResult, type ReturnWhen } from './concurrency/wait.js'
+export { asCompleted, type AsCompletedOptions } from './concurrency/as-completed.js'
+export { shield, type ShieldOptions } from './concurrency/shield.js'
+export { TaskGroup, type TaskGroupOptions, type TaskGroupSpawnOptions } from './concurrency/task-group.js'
+export { Semaphore, BoundedSemaphore } from './concurrency/semaphore.js'
+export { Lock } from './concurrency/lock.js'
+export { Event } from './concurrency/event.js'
+export { Queue, type QueueCloseOptions } from './concurrency/queue.js'
+export { link, awaitChild, type AwaitChildOptions } from './concurrency/link.js'
