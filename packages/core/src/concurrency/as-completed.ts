@@ -5,8 +5,7 @@
 import { type Clock, realClock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
 import { assertNumber, assertOptionalObject, assertOptionalSignal } from '../internal/validate.js'
-import { assertOptionalClock, onAbort } from '../internal/waiter.js'
-import { collectThenables } from './wait.js'
+import { assertOptionalClock, collectThenables, onAbort } from '../internal/waiter.js'
 
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {

@@ -3,8 +3,8 @@
  * report which are done. Nothing is ever cancelled here; consuming results one by one is in `as-completed.ts`.
  */
 import type { Clock } from '../clock/clock.js'
-import { expectedMessage, isThenable } from '../internal/validate.js'
-import { Waiter, assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+import { expectedMessage } from '../internal/validate.js'
+import { Waiter, assertWaitOptions, collectThenables, rejectIfAborted } from '../internal/waiter.js'
 
 /** When {@link wait} returns. */
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED'
@@ -34,19 +34,6 @@ export interface WaitResult<T> {
 }
 
 const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED']
-
-/** Validates and de-duplicates the input of `wait` / `asCompleted`; throws synchronously. @internal */
-export function collectThenables<T>(tasks: Iterable<T>, allowEmpty: boolean): T[] {
-  if (tasks === null || typeof (tasks as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function' || typeof tasks === 'string') {
-    throw new TypeError(expectedMessage('tasks', 'an iterable of promises', tasks))
-  }
-  const unique = [...new Set(tasks)]
-  unique.forEach((task, index) => {
-    if (!isThenable(task)) throw new TypeError(expectedMessage(`tasks[${index}]`, 'a promise (thenable)', task))
-  })
-  if (unique.length === 0 && !allowEmpty) throw new RangeError(expectedMessage('tasks', 'a non-empty iterable of promises', tasks))
-  return unique
-}
 
 /**
  * Waits for the promises in `tasks` and resolves with `{ done, pending }`: sets of the **original** objects
@@ -79,7 +66,7 @@ export function wait<T extends PromiseLike<unknown>>(tasks: Iterable<T>, options
     throw new RangeError(expectedMessage('options.returnWhen', `one of ${RETURN_WHEN.join(', ')}`, returnWhen))
   }
   const signal = options?.signal
-  // Observed before anything else so none of them can become an unhandled rejection.
+  // The tasks that have settled so far; `done`/`pending` are snapshots of it taken when wait() returns.
   const settledSet = new Set<T>()
   const snapshot = (): WaitResult<T> => ({
     done: new Set(list.filter((task) => settledSet.has(task))),
@@ -97,6 +84,7 @@ export function wait<T extends PromiseLike<unknown>>(tasks: Iterable<T>, options
     // One microtask later, so tasks that settled in the same turn are reported as done too.
     queueMicrotask(() => waiter!.resolve(snapshot()))
   }
+  // Observed before anything else (even an aborted signal), so none can become an unhandled rejection.
   for (const task of list) {
     Promise.resolve(task).then(
       () => onSettled(task, true),

@@ -5,7 +5,7 @@
  */
 import { type Clock, realClock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
-import { assertNumber, assertOptionalObject, assertOptionalSignal, expectedMessage } from './validate.js'
+import { assertNumber, assertOptionalObject, assertOptionalSignal, expectedMessage, isThenable } from './validate.js'
 
 /** What a wait can be bounded by. */
 export interface WaiterOptions {
@@ -151,4 +151,17 @@ export function assertOptionalClock(name: string, value: unknown): asserts value
   ) {
     throw new TypeError(expectedMessage(name, 'a Clock', value))
   }
+}
+
+/** Validates and de-duplicates the input of `wait` / `asCompleted`; throws synchronously. */
+export function collectThenables<T>(tasks: Iterable<T>, allowEmpty: boolean): T[] {
+  if (tasks === null || typeof (tasks as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function' || typeof tasks === 'string') {
+    throw new TypeError(expectedMessage('tasks', 'an iterable of promises', tasks))
+  }
+  const unique = [...new Set(tasks)]
+  unique.forEach((task, index) => {
+    if (!isThenable(task)) throw new TypeError(expectedMessage(`tasks[${index}]`, 'a promise (thenable)', task))
+  })
+  if (unique.length === 0 && !allowEmpty) throw new RangeError(expectedMessage('tasks', 'a non-empty iterable of promises', tasks))
+  return unique
 }
