@@ -59,6 +59,8 @@ export interface ApplicationOptions {
 }
 
 const EMERGENCY_EXIT_CODE = 70
+// Extra time the TaskService gets past the exit budget to log which tasks did not stop.
+const TASK_SERVICE_GRACE_MS = 250
 
 interface Deferred<T> {
   promise: Promise<T>
@@ -369,6 +371,8 @@ export class Application {
     }
     this.#state = 'running'
     this.pubsub.publish(Messages.ApplicationRun)
+    // A subscriber of Application.run! may have stopped the app: then no ticks and no main().
+    if (this.#state !== 'running') return
     this.#startTicks()
     this.#callMain()
   }
@@ -501,6 +505,9 @@ export class Application {
     const deadline = this.clock.now() + this.#exitTimeoutMs
     this.#stopTicks()
     this.pubsub.publish(Messages.ApplicationExit)
+    // A late service may be in the middle of initialize(): let it finish, so it is finalized like the others.
+    const late = this.#lateInit
+    if (late !== undefined) await this.#bounded('late initialization', this.name, () => late, deadline)
     if (this.#appInitialized) await this.#bounded('Application.finalize()', this.name, () => this.finalize(), deadline)
     const services = this.#services.ordered.filter((service) => service !== this.taskService && this.#initialized.has(service))
     for (const service of services.reverse()) {
@@ -523,7 +530,9 @@ export class Application {
     }
     if (this.#initialized.has(this.taskService)) {
       this.taskService[kShutdownBudget](Math.max(0, deadline - this.clock.now()))
-      await this.#bounded('service "TaskService"', 'TaskService', () => this.taskService.finalize(), deadline)
+      // The TaskService bounds its own wait by the budget and then names the stragglers; the small grace lets that
+      // warning be written before exit-time gives up on it.
+      await this.#bounded('service "TaskService"', 'TaskService', () => this.taskService.finalize(), deadline + TASK_SERVICE_GRACE_MS)
     }
     this.#state = 'stopped'
     this.#removeSignals()

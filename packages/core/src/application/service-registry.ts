@@ -20,8 +20,28 @@ function declaresInjectableParameters(Cls: object): boolean {
   return typeof tokens === 'object' && tokens !== null && Object.keys(tokens).length > 0
 }
 
-function isTypeInfoMissing(error: unknown): boolean {
-  return error instanceof Error && /TypeInfo not known/.test(error.message)
+// Only tsyringe's refusal to build `Cls` itself; a dependency that cannot be built is a real error (wrapped by tsyringe).
+function isTypeInfoMissing(error: unknown, Cls: { name: string }): boolean {
+  return error instanceof Error && error.message === `TypeInfo not known for "${Cls.name}"`
+}
+
+/**
+ * Resolves `Cls` through a throwaway child of `container`, as a fresh instance: a `@singleton()` class is registered
+ * in tsyringe's root container, and resolving it there would hand one app's instance to every other app.
+ * `length` is raised for the call because tsyringe builds a class it has no type info for as `new Cls()` (no app)
+ * when its constructor declares no parameters, as an undecorated subclass of a decorated service does.
+ */
+function resolveFresh<S>(container: DependencyContainer, Cls: new (...args: unknown[]) => S): S {
+  const scope = container.createChildContainer()
+  scope.register(Cls, { useClass: Cls })
+  const length = Object.getOwnPropertyDescriptor(Cls, 'length')
+  const raise = Cls.length === 0 && length?.configurable === true
+  if (raise) Object.defineProperty(Cls, 'length', { ...length, value: 1 })
+  try {
+    return scope.resolve(Cls)
+  } finally {
+    if (raise) Object.defineProperty(Cls, 'length', length)
+  }
 }
 
 /** Services in registration order, with lookup by name and by class. @internal */
@@ -53,10 +73,10 @@ export class ServiceRegistry {
     const Cls = service as unknown as new (...args: unknown[]) => S
     if (declaresInjectableParameters(Cls)) {
       try {
-        return container.resolve(Cls)
+        return resolveFresh(container, Cls)
       } catch (error) {
-        // Decorated by something other than tsyringe's @injectable: fall back to the plain constructor.
-        if (!isTypeInfoMissing(error)) throw error
+        // Not decorated with tsyringe's @injectable (only inherited or foreign metadata): the plain constructor.
+        if (!isTypeInfoMissing(error, Cls)) throw error
       }
     }
     return new Cls(app)

@@ -1,0 +1,163 @@
+/**
+ * Signal handling in-process (spec §2): only run() with handleSignals installs handlers; SIGINT/SIGTERM escalate
+ * stop → warning listing running tasks → exit 70; SIGHUP publishes Application.hup!; handlers are removed when
+ * stopped. Signals are delivered with process.emit, so nothing is really sent to the test process.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { Application } from '../../src/application/application.js'
+import { installSignalHandlers } from '../../src/application/process-signals.js'
+import { Messages } from '../../src/pubsub/messages.js'
+import { Service } from '../../src/service/service.js'
+import { collectUnhandledRejections, hang, settle, testOptions } from './helpers.js'
+
+collectUnhandledRejections()
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+const counts = () => SIGNALS.map((s) => process.listenerCount(s))
+const baseline = counts()
+
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+  vi.restoreAllMocks()
+  expect(counts()).toEqual(baseline)
+})
+
+function make(handleSignals = true, exitTimeoutMs?: number) {
+  const options = testOptions({ handleSignals, ...(exitTimeoutMs === undefined ? {} : { exitTimeoutMs }) })
+  const app = new Application(options)
+  cleanups.push(() => app.stop())
+  return { app, lines: options.lines, clock: options.clock }
+}
+
+describe('installation', () => {
+  it('start() never installs signal handlers', async () => {
+    const { app } = make(true)
+    await app.start()
+    expect(counts()).toEqual(baseline)
+  })
+
+  it('run() installs SIGINT, SIGTERM and SIGHUP handlers and removes them once stopped', async () => {
+    const { app } = make(true)
+    const code = app.run()
+    expect(counts()).toEqual(baseline.map((n) => n + 1))
+    await app.stop()
+    await code
+    expect(counts()).toEqual(baseline)
+  })
+
+  it('run() with handleSignals: false installs nothing', async () => {
+    const { app } = make(false)
+    const code = app.run()
+    await settle()
+    expect(counts()).toEqual(baseline)
+    await app.stop()
+    await code
+  })
+
+  it('handlers are removed when init fails under run()', async () => {
+    const { app } = make(true)
+    class Broken extends Service {
+      override initialize(): void {
+        throw new Error('no')
+      }
+    }
+    app.addService(Broken)
+    await expect(app.run()).resolves.toBe(1)
+    expect(counts()).toEqual(baseline)
+  })
+
+  it('run() on a stopped app installs nothing and returns its exit code', async () => {
+    const { app } = make(true)
+    await app.stop(2)
+    await expect(app.run()).resolves.toBe(2)
+    expect(counts()).toEqual(baseline)
+  })
+
+  it('installSignalHandlers counts SIGINT and SIGTERM together and its disposer is idempotent', () => {
+    const seen: Array<[string, number]> = []
+    let hups = 0
+    const dispose = installSignalHandlers({ onStopSignal: (signal, n) => void seen.push([signal, n]), onHangup: () => void hups++ })
+    process.emit('SIGINT', 'SIGINT')
+    process.emit('SIGTERM', 'SIGTERM')
+    process.emit('SIGHUP', 'SIGHUP')
+    dispose()
+    dispose()
+    process.emit('SIGHUP', 'SIGHUP')
+    expect(seen).toEqual([['SIGINT', 1], ['SIGTERM', 2]])
+    expect(hups).toBe(1)
+    expect(counts()).toEqual(baseline)
+  })
+})
+
+describe('escalation', () => {
+  it('1st SIGTERM stops gracefully with exit code 0 and counts as a stop request', async () => {
+    const { app, lines } = make(true)
+    const stops: unknown[] = []
+    app.pubsub.subscribe(Messages.ApplicationStop, (_m, n) => void stops.push(n))
+    const code = app.run()
+    await settle()
+    process.emit('SIGTERM', 'SIGTERM')
+    await expect(code).resolves.toBe(0)
+    expect(stops).toEqual([1])
+    expect(app.state).toBe('stopped')
+    expect(lines.some((l) => l.signal === 'SIGTERM' && /stopping/.test(l.msg))).toBe(true)
+  })
+
+  it('2nd SIGINT logs a warning listing the running tasks by name; 3rd exits with code 70', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never)
+    const stuck = hang()
+    cleanups.push(stuck.release)
+    const { app, lines, clock } = make(true, 60_000)
+    const stops: unknown[] = []
+    app.pubsub.subscribe(Messages.ApplicationStop, (_m, n) => void stops.push(n))
+    class Stubborn extends Service {
+      override finalize() {
+        return stuck.promise
+      }
+    }
+    app.addService(Stubborn)
+    const code = app.run()
+    await settle()
+    app.taskService.spawn(() => new Promise(() => {}), { name: 'upload-report' })
+    app.taskService.spawn(() => new Promise(() => {}), { name: 'resize-images' })
+    await settle()
+    process.emit('SIGINT', 'SIGINT')
+    expect(app.state).toBe('stopping')
+    process.emit('SIGINT', 'SIGINT')
+    const warning = lines.find((l) => l.level === 40 && l.signal === 'SIGINT')
+    expect(warning?.tasks).toEqual(['upload-report', 'resize-images'])
+    expect(warning?.msg).toContain('upload-report, resize-images')
+    expect(exit).not.toHaveBeenCalled()
+    expect(stops).toEqual([1, 2])
+    process.emit('SIGINT', 'SIGINT')
+    expect(exit).toHaveBeenCalledWith(70)
+    expect(lines.some((l) => l.level === 60 && l.count === 3)).toBe(true)
+    // Let the app finish for real so nothing is left behind.
+    stuck.release()
+    await clock.advance(60_000)
+    await code
+  })
+
+  it('SIGHUP publishes Application.hup! and does not stop the app', async () => {
+    const { app } = make(true)
+    const hups: unknown[][] = []
+    app.pubsub.subscribe(Messages.ApplicationHup, (...args) => void hups.push(args))
+    void app.run()
+    await settle()
+    process.emit('SIGHUP', 'SIGHUP')
+    process.emit('SIGHUP', 'SIGHUP')
+    expect(hups).toEqual([['Application.hup!'], ['Application.hup!']])
+    expect(app.state).toBe('running')
+  })
+
+  it('several apps with run() each get their own handlers, all removed at the end', async () => {
+    const a = make(true).app
+    const b = make(true).app
+    const codes = [a.run(), b.run()]
+    expect(counts()).toEqual(baseline.map((n) => n + 2))
+    process.emit('SIGTERM', 'SIGTERM')
+    await expect(Promise.all(codes)).resolves.toEqual([0, 0])
+    expect(counts()).toEqual(baseline)
+  })
+})
