@@ -50,6 +50,15 @@ export { subscribe } from './pubsub/subscribe.js'
 export { Messages, TICK_PERIODS, type MessageName } from './pubsub/messages.js'
 
 // futures (section owned by the futures / request cache work)
+export { TaskManager, type TaskManagerOptions, type RegisterOptions } from './tasks/task-manager.js'
+export { Future, type FutureOptions } from './futures/future.js'
+export { NumberCache, RandomNumberCache } from './futures/number-cache.js'
+export {
+  RequestCache,
+  type RequestCacheOptions,
+  type PassthroughOptions,
+  type WaitForCacheOptions,
+} from './futures/request-cache.js'
 
 // concurrency (section owned by the concurrency work)
 export type { BlockingOptions } from './concurrency/wait-options.js'
