@@ -323,6 +323,8 @@ export class TaskService extends Service implements TaskHost {
 
   #startLoop(): void {
     this.#mainLoop().then(undefined, (error: unknown) => this.#loopDied(error))
+    // Work queued before the loop (re)started begins on the next turn, never inside initialize()/start().
+    if (this.#head < this.#queue.length) this.#armWake()
   }
 
   #stopLoop(): void {
@@ -335,7 +337,6 @@ export class TaskService extends Service implements TaskHost {
 
   // The main loop: wait until there is work, drain the queue, repeat. Ends when the service closes.
   async #mainLoop(): Promise<void> {
-    this.#drain()
     while (this.#phase === 'open') {
       await new Promise<void>((resolve) => (this.#wake = resolve))
       if (this.#phase !== 'open') return
@@ -357,7 +358,10 @@ export class TaskService extends Service implements TaskHost {
   // Starts queued tasks in FIFO order while below max_concurrency.
   #drain(): void {
     const queue = this.#queue
-    while (this.#head < queue.length && this.#running.size < this.#maxConcurrency) {
+    // Only what was queued before this drain: a task scheduled by a task started here waits for the next turn,
+    // so a task that keeps scheduling itself cannot hold the event loop.
+    const end = queue.length
+    while (this.#head < end && this.#running.size < this.#maxConcurrency) {
       const task = queue[this.#head]!
       queue[this.#head++] = undefined
       if (task.state !== 'queued') continue
@@ -367,6 +371,11 @@ export class TaskService extends Service implements TaskHost {
         task.start()
       } catch (error) {
         // An internal fault: the task must still end (failed), then the loop dies and is restarted.
+        // If it never left 'queued', abandon() settles it as queued: undo the move to running first.
+        if (task.state === 'queued') {
+          this.#running.delete(task)
+          this.#queued++
+        }
         task.abandon(error)
         throw error
       }

@@ -1,0 +1,381 @@
+/**
+ * TaskService (spec §4) at the edges of its life: finalize (intake stop, cancelling, the bounded wait and its one
+ * warning, the app's exit budget), the main loop dying and being restarted, and the O(1) cost per task.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { Application, type ApplicationOptions } from '../../src/application/application.js'
+import { sleep } from '../../src/concurrency/sleep.js'
+import { CancelledError } from '../../src/errors/cancellation.js'
+import { createLogger, type Logger } from '../../src/logging/logger.js'
+import { Messages } from '../../src/pubsub/messages.js'
+import { Service } from '../../src/service/service.js'
+import { Task } from '../../src/tasks/task.js'
+import type { TaskService } from '../../src/tasks/task-service.js'
+import type { TaskHandle } from '../../src/tasks/task-types.js'
+import { createTestApplication, TestClock } from '../../src/testing/index.js'
+
+// ---- shared harness: every app is stopped, no unhandled rejection, no timer left on a TestClock ----
+
+type LogLine = Record<string, any> & { level: number; msg: string }
+const ERROR = 50
+const WARN = 40
+
+const unhandled: unknown[] = []
+const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
+beforeAll(() => void process.on('unhandledRejection', onUnhandled))
+afterAll(() => void process.off('unhandledRejection', onUnhandled))
+
+const apps: Application[] = []
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await turn()
+}
+
+function memoryLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = []
+  const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(JSON.parse(line)) } })
+  return { logger, lines }
+}
+
+async function startApp(options: ApplicationOptions = {}): Promise<Application> {
+  const app = await createTestApplication(options)
+  apps.push(app)
+  return app
+}
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+function expectBalanced(ts: TaskService): void {
+  const s = ts.stats()
+  expect(s.scheduled).toBe(s.succeeded + s.failed + s.cancelled + s.running + s.queued)
+  expect(ts.size).toBe(s.queued + s.running)
+  expect(ts.list()).toHaveLength(ts.size)
+  expect(s.queued).toBeGreaterThanOrEqual(0)
+}
+
+const untilAborted = (signal: AbortSignal): Promise<never> =>
+  new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
+
+/** A task that ignores its signal and never settles. */
+const stuck = (_signal: AbortSignal): Promise<never> => new Promise(() => {})
+
+const pendingWarnings = (lines: LogLine[]): LogLine[] => lines.filter((l) => / pending and incomplete tasks/.test(l.msg))
+
+afterEach(async () => {
+  vi.restoreAllMocks()
+  const left = apps.splice(0)
+  const notStopped = left.filter((app) => app.state !== 'stopped').map((app) => app.name)
+  for (const app of left) {
+    if (app.state === 'stopped') continue
+    const stopping = app.stop()
+    if (app.clock instanceof TestClock) await app.clock.runAll()
+    await stopping
+  }
+  const timersLeft = left.map((app) => (app.clock instanceof TestClock ? app.clock.pending : 0))
+  await turns(2)
+  expect(unhandled.splice(0)).toEqual([])
+  expect(notStopped).toEqual([])
+  expect(timersLeft.every((n) => n === 0)).toBe(true)
+})
+
+// ---- tests ----
+
+describe('TaskService finalize (app.stop())', () => {
+  it('stops intake: a later schedule()/spawn() returns an already cancelled handle, logs a warning, never invokes', async () => {
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ logger })
+    await app.stop()
+    const done: TaskHandle[] = []
+    app.pubsub.subscribe(Messages.TaskDone, (_m, h: TaskHandle) => void done.push(h))
+    let calls = 0
+    const [late] = app.taskService.schedule(function lateWork() {
+      calls++
+    })
+    const spawned = app.taskService.spawn(() => void calls++, { name: 'lateSpawn', owner: 'Late' })
+    expect(late!.state).toBe('cancelled')
+    expect(spawned.state).toBe('cancelled')
+    expect(late!.error).toBeInstanceOf(CancelledError)
+    expect(late!.signal.aborted).toBe(true)
+    await expect(spawned.result).rejects.toBeInstanceOf(CancelledError)
+    await turns(3)
+    expect(calls).toBe(0)
+    expect(done).toEqual([late, spawned])
+    const warnings = lines.filter((l) => l.level === WARN && l.service === 'TaskService')
+    expect(warnings).toEqual([
+      expect.objectContaining({ task: 'lateWork', taskId: late!.id }),
+      expect.objectContaining({ task: 'lateSpawn', taskId: spawned.id, owner: 'Late' }),
+    ])
+    expect(warnings[0]!.msg).toMatch(/after shutdown/)
+    expectBalanced(app.taskService)
+    expect(app.taskService.size).toBe(0)
+  })
+
+  it('cancels queued tasks (they never run) and aborts the signals of running ones', async () => {
+    const app = await startApp({ config: { TaskService: { max_concurrency: 2 } } })
+    const done: string[] = []
+    app.pubsub.subscribe(Messages.TaskDone, (_m, h: TaskHandle) => void done.push(`${h.name}:${h.state}`))
+    let queuedCalls = 0
+    const running = [
+      app.taskService.spawn((signal) => untilAborted(signal), { name: 'r1' }),
+      app.taskService.spawn((signal) => untilAborted(signal), { name: 'r2' }),
+    ]
+    const queued = [
+      app.taskService.spawn(() => void queuedCalls++, { name: 'q1' }),
+      app.taskService.spawn(() => void queuedCalls++, { name: 'q2' }),
+    ]
+    await turn()
+    expect(running.map((h) => h.state)).toEqual(['running', 'running'])
+    await app.stop()
+    expect(app.state).toBe('stopped')
+    for (const h of [...running, ...queued]) {
+      expect(h.state).toBe('cancelled')
+      expect(h.signal.aborted).toBe(true)
+      expect(h.error).toBeInstanceOf(CancelledError)
+    }
+    expect((running[0]!.signal.reason as Error).message).toMatch(/shutting down/)
+    await turns(3)
+    expect(queuedCalls).toBe(0)
+    expect(done.sort()).toEqual(['q1:cancelled', 'q2:cancelled', 'r1:cancelled', 'r2:cancelled'])
+    expectBalanced(app.taskService)
+  })
+
+  it('waits for aborted tasks that take time to clean up, and warns about none of them', async () => {
+    const clock = new TestClock()
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ clock, logger })
+    const handle = app.taskService.spawn(async (signal) => {
+      await untilAborted(signal).catch(() => {})
+      await sleep(500, { clock })
+      return 'cleaned up'
+    })
+    await turn()
+    const stopping = app.stop()
+    await clock.advance(499)
+    expect(app.state).toBe('stopping')
+    expect(handle.state).toBe('running')
+    await clock.advance(1)
+    expect(await stopping).toBe(0)
+    expect(handle.state).toBe('succeeded')
+    expect(pendingWarnings(lines)).toEqual([])
+    expect(clock.pending).toBe(0)
+  })
+
+  it('waits up to shutdown_timeout (default 10s), then logs ONE warning naming every task that did not settle', async () => {
+    const clock = new TestClock()
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ clock, logger })
+    app.taskService.spawn(stuck, { name: 'alpha' })
+    app.taskService.spawn(stuck, { name: 'beta' })
+    const polite = app.taskService.spawn((signal) => untilAborted(signal), { name: 'polite' })
+    await turn()
+    const stopping = app.stop()
+    await turns(2)
+    expect(polite.state).toBe('cancelled')
+    await clock.advance(9_999)
+    expect(app.state).toBe('stopping')
+    expect(pendingWarnings(lines)).toEqual([])
+    await clock.advance(1)
+    await stopping
+    expect(app.state).toBe('stopped')
+    const warnings = pendingWarnings(lines)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatchObject({ level: WARN, service: 'TaskService', msg: '2 pending and incomplete tasks: alpha, beta' })
+    expect(warnings[0]!.tasks).toEqual(['alpha', 'beta'])
+    expect(clock.pending).toBe(0)
+    expectBalanced(app.taskService)
+    expect(app.taskService.stats()).toMatchObject({ running: 2, cancelled: 1 })
+  })
+
+  it('reads shutdown_timeout as a duration (real time, 50ms)', async () => {
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ logger, config: { TaskService: { shutdown_timeout: '50ms' } } })
+    app.taskService.spawn(stuck, { name: 'wedged' })
+    const [unnamed] = app.taskService.schedule(() => new Promise(() => {}))
+    await turn()
+    await app.stop()
+    expect(pendingWarnings(lines).map((l) => l.msg)).toEqual([`2 pending and incomplete tasks: wedged, ${unnamed!.name}`])
+  })
+
+  it('never waits beyond the app exit budget (exitTimeoutMs), and still names the stragglers', async () => {
+    const clock = new TestClock()
+    const { logger, lines } = memoryLogger()
+    class SlowService extends Service {
+      override async finalize(): Promise<void> {
+        await sleep(60, { clock })
+      }
+    }
+    const app = new Application({ clock, logger, handleSignals: false, exitTimeoutMs: 100 })
+    apps.push(app)
+    app.addService(SlowService)
+    await app.start()
+    app.taskService.spawn(stuck, { name: 'straggler' })
+    await turn()
+    const stopping = app.stop()
+    await clock.advance(60) // SlowService used 60 of the 100 ms
+    expect(app.state).toBe('stopping')
+    await clock.advance(39)
+    expect(app.state).toBe('stopping')
+    await clock.advance(1)
+    await stopping
+    expect(app.state).toBe('stopped')
+    expect(clock.now()).toBe(100)
+    expect(pendingWarnings(lines).map((l) => l.msg)).toEqual(['1 pending and incomplete tasks: straggler'])
+    expect(clock.pending).toBe(0)
+  })
+
+  it('returns at once when nothing is pending, arming no timer', async () => {
+    const clock = new TestClock()
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ clock, logger })
+    app.taskService.schedule(() => 1)
+    await app.taskService.onIdle()
+    const setTimeoutSpy = vi.spyOn(clock, 'setTimeout')
+    await app.stop() // resolves without advancing the clock
+    expect(setTimeoutSpy.mock.calls.filter(([, ms]) => ms === 10_000)).toEqual([])
+    expect(pendingWarnings(lines)).toEqual([])
+  })
+})
+
+describe('TaskService main loop', () => {
+  it('is restarted after it dies: the error is logged, the task ends failed, later tasks run', async () => {
+    const clock = new TestClock()
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ clock, logger })
+    const ts = app.taskService
+    const baseline = clock.pending
+    const boom = new Error('boom')
+    const start = vi.spyOn(Task.prototype, 'start').mockImplementationOnce(() => {
+      throw boom
+    })
+    const done: TaskHandle[] = []
+    app.pubsub.subscribe(Messages.TaskDone, (_m, h: TaskHandle) => void done.push(h))
+    const [victim, next] = ts.schedule(function victim() {}, function next() {})
+    await turn()
+    expect(victim!.state).toBe('failed')
+    expect(victim!.error).toBe(boom)
+    expect(done).toEqual([victim])
+    expect(next!.state).toBe('queued')
+    expectBalanced(ts)
+    expect(ts.list()).toEqual([expect.objectContaining({ id: next!.id, state: 'queued' })])
+    const died = lines.filter((l) => l.level === ERROR && /main loop died/.test(l.msg))
+    expect(died).toEqual([expect.objectContaining({ service: 'TaskService', restartInMs: 10, err: expect.objectContaining({ message: 'boom' }) })])
+    expect(lines.filter((l) => l.level === ERROR && l.task === 'victim')).toHaveLength(1)
+
+    // Not a hot loop: nothing is retried until the restart delay has passed.
+    expect(clock.pending).toBe(baseline + 1)
+    const callsAfterDeath = start.mock.calls.length
+    const [later] = ts.schedule(function later() {
+      return 'later'
+    })
+    await turns(10)
+    expect(start.mock.calls.length).toBe(callsAfterDeath)
+    expect([next!.state, later!.state]).toEqual(['queued', 'queued'])
+    await clock.advance(9)
+    expect(next!.state).toBe('queued')
+    await clock.advance(1)
+    expect(next!.state).toBe('succeeded')
+    expect(later!.state).toBe('succeeded')
+    expect(clock.pending).toBe(baseline)
+    expectBalanced(ts)
+    expect(ts.stats()).toMatchObject({ scheduled: 3, failed: 1, succeeded: 2 })
+    const [after] = ts.schedule(() => 'after')
+    await turn()
+    expect(after!.state).toBe('succeeded')
+    await app.stop()
+  })
+
+  it('backs off longer on consecutive deaths and resets after a healthy drain', async () => {
+    const clock = new TestClock()
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ clock, logger })
+    const ts = app.taskService
+    const fail = (): never => {
+      throw new Error('loop fault')
+    }
+    vi.spyOn(Task.prototype, 'start').mockImplementationOnce(fail).mockImplementationOnce(fail).mockImplementationOnce(fail)
+    const handles = ts.schedule(() => 1, () => 2, () => 3, () => 4)
+    await turn()
+    await clock.advance(10)
+    await clock.advance(20)
+    expect(handles.map((h) => h.state)).toEqual(['failed', 'failed', 'failed', 'queued'])
+    await clock.advance(40)
+    expect(handles[3]!.state).toBe('succeeded')
+    const delays = () => lines.filter((l) => /main loop died/.test(l.msg)).map((l) => l.restartInMs)
+    expect(delays()).toEqual([10, 20, 40])
+    vi.spyOn(Task.prototype, 'start').mockImplementationOnce(fail)
+    const [again] = ts.schedule(() => 5)
+    await turn()
+    expect(again!.state).toBe('failed')
+    expect(delays()).toEqual([10, 20, 40, 10])
+    await clock.advance(10)
+    expect(ts.stats()).toMatchObject({ scheduled: 5, failed: 4, succeeded: 1, queued: 0, running: 0 })
+    await app.stop()
+  })
+
+  it('is not restarted once the service is shutting down', async () => {
+    const clock = new TestClock()
+    const app = await startApp({ clock })
+    vi.spyOn(Task.prototype, 'start').mockImplementationOnce(() => {
+      throw new Error('boom')
+    })
+    const [, queued] = app.taskService.schedule(() => 1, () => 2)
+    await turn()
+    expect(clock.pending).toBeGreaterThan(0)
+    await app.stop()
+    expect(queued!.state).toBe('cancelled')
+    expect(clock.pending).toBe(0) // the restart timer was cleared
+  })
+})
+
+describe('TaskService cost per task', () => {
+  it('does no work over the pending set per completion, per start or while idle', async () => {
+    const clock = new TestClock()
+    const app = await startApp({ clock, config: { TaskService: { shutdown_timeout: '1ms' } } })
+    const ts = app.taskService
+    const never = (): Promise<never> => new Promise(() => {})
+    ts.schedule(...new Array<() => Promise<never>>(20_000).fill(never))
+    await turn()
+    expect(ts.stats().running).toBe(20_000)
+
+    const touched = [
+      vi.spyOn(Task.prototype, 'state', 'get'),
+      vi.spyOn(Task.prototype, 'isDone', 'get'),
+      vi.spyOn(Task.prototype, 'name', 'get'),
+      vi.spyOn(Task.prototype, 'ageMs'),
+      vi.spyOn(Task.prototype, 'cancel'),
+    ]
+    const list = vi.spyOn(ts, 'list')
+    const work = (): number => touched.reduce((sum, spy) => sum + spy.mock.calls.length, 0)
+
+    // Idle with 20,000 pending: ticks and turns touch no task.
+    await clock.advance(5_000)
+    await turns(5)
+    expect(work()).toBe(0)
+
+    // One completion, one failure, one cancellation and one new start each touch a constant number of tasks.
+    const gate = deferred()
+    const [a, b, c] = ts.schedule(() => gate.promise, async () => Promise.reject(new Error('x')), (signal: AbortSignal) => untilAborted(signal))
+    await turn()
+    gate.resolve()
+    c!.cancel()
+    await Promise.all([a!.settled, b!.settled, c!.settled])
+    const [d] = ts.schedule(() => 'd')
+    await d!.settled
+    expect(work()).toBeLessThan(60)
+    expect(list).not.toHaveBeenCalled()
+    expect(ts.stats()).toMatchObject({ running: 20_000, succeeded: 2, failed: 1, cancelled: 1 })
+    vi.restoreAllMocks()
+    const stopping = app.stop()
+    await clock.advance(1)
+    await stopping
+  })
+})
