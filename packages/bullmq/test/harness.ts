@@ -34,11 +34,12 @@ export interface QueueApp {
 /** Builds (not starts) an app with a QueueService on `backend`; `setup` defines jobs before start. */
 export function buildQueueApp(
   backend: BackendKind,
-  options: { prefix?: string; clock?: Clock; shutdownTimeout?: string; name?: string } = {},
+  options: { prefix?: string; clock?: Clock; shutdownTimeout?: string; name?: string; queueConfig?: Record<string, unknown> } = {},
 ): QueueApp {
   const { logger, lines } = memoryLogger()
-  const queueConfig: Record<string, unknown> = { backend, shutdown_timeout: options.shutdownTimeout ?? '5s' }
-  const config: Record<string, Record<string, unknown>> = { QueueService: queueConfig }
+  const queueConfig: Record<string, unknown> = { backend, shutdown_timeout: options.shutdownTimeout ?? '5s', ...options.queueConfig }
+  // The TaskService waits for handlers that ignore their signal too: keep that short in tests.
+  const config: Record<string, Record<string, unknown>> = { QueueService: queueConfig, TaskService: { shutdown_timeout: '1s' } }
   if (backend === 'bullmq') {
     config.redis = { url: redisUrl }
     queueConfig.prefix = options.prefix ?? freshPrefix()

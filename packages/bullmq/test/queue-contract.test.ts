@@ -348,7 +348,10 @@ for (const [kind, skip] of backends) {
 
     it('repeats a job every period until the scheduler is cancelled', async () => {
       const runs: number[] = []
-      const { queues } = await start((q) => q.define('tick', (p: { k: string }, job: JobContext) => void runs.push(job.attempt) ?? p.k))
+      const { queues } = await start((q) => q.define('tick', (p: { k: string }, job: JobContext) => {
+        runs.push(job.attempt)
+        return p.k
+      }))
       const scheduler = await queues.repeat('tick', { k: 'v' }, { everyMs: 60 })
       expect(scheduler.id).toBe('tick@every:60')
       await until(() => runs.length >= 3, 10_000, 'three repeats')

@@ -53,7 +53,7 @@ interface MemoryQueue {
 }
 
 interface Repeater {
-  readonly request: RepeatRequest
+  request: RepeatRequest
   timer?: unknown
   // everyMs schedules are drift-free: run n is due at origin + n * everyMs.
   origin: number
@@ -68,7 +68,6 @@ export class MemoryBackend implements QueueBackend {
   #nextId = 1
   #seq = 0
   #closed = false
-  #shutdownReason: CancelledError | undefined
   // Resolves close() once the last running attempt has settled.
   #onDrained: (() => void) | undefined
   // Wall time for cron, following app.clock.
@@ -112,16 +111,19 @@ export class MemoryBackend implements QueueBackend {
   }
 
   async repeat(request: RepeatRequest): Promise<RepeatHandle> {
-    this.#stopRepeater(request.id)
-    const repeater: Repeater = { request, origin: this.#host.app.clock.now(), runs: 0 }
     if (request.cron !== undefined) CronExpressionParser.parse(request.cron) // a bad pattern throws here, nothing armed
-    this.#repeaters.set(request.id, repeater)
-    if (request.everyMs !== undefined) this.#fireRepeat(repeater)
-    else this.#armRepeat(repeater)
-    return {
-      id: request.id,
-      cancel: async () => this.#repeaters.get(request.id) === repeater && this.#stopRepeater(request.id),
+    let repeater = this.#repeaters.get(request.id)
+    if (repeater !== undefined) {
+      // The same scheduler again (another call, a restart of a service): new payload, same timing.
+      repeater.request = request
+    } else {
+      repeater = { request, origin: this.#host.app.clock.now(), runs: 0 }
+      this.#repeaters.set(request.id, repeater)
+      if (request.everyMs !== undefined) this.#fireRepeat(repeater)
+      else this.#armRepeat(repeater)
     }
+    const mine = repeater
+    return { id: request.id, cancel: async () => this.#repeaters.get(request.id) === mine && this.#stopRepeater(request.id) }
   }
 
   async list(names: string[]): Promise<JobInfo[]> {
@@ -152,7 +154,7 @@ export class MemoryBackend implements QueueBackend {
   async close(timeoutMs: number): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    const reason = (this.#shutdownReason = new CancelledError(undefined, 'QueueService is shutting down'))
+    const reason = new CancelledError(undefined, 'QueueService is shutting down')
     for (const id of [...this.#repeaters.keys()]) this.#stopRepeater(id)
     let dropped = 0
     let active = 0
@@ -299,7 +301,7 @@ export class MemoryBackend implements QueueBackend {
   }
 
   #fireRepeat(repeater: Repeater): void {
-    const { request } = repeater
+    const request = repeater.request
     const definition = this.#host.definition(request.name)
     const attempts = definition?.attempts ?? 1
     const runAt = Math.round(this.#now())
@@ -328,7 +330,7 @@ export class MemoryBackend implements QueueBackend {
     }
     repeater.timer = clock.setTimeout(() => {
       repeater.timer = undefined
-      if (this.#repeaters.get(request.id) === repeater) this.#fireRepeat(repeater)
+      if (this.#repeaters.get(repeater.request.id) === repeater) this.#fireRepeat(repeater)
     }, delay)
   }
 
