@@ -48,7 +48,7 @@ export function createPeriodicTask<T>(plan: PeriodicPlan<T>): TaskFunction<T> {
       }
       if (signal.aborted) throw new CancelledError(signal.reason)
       // Fixed delay: the next run is armed only now that this one has finished, so runs never overlap.
-      await sleepUntil(clock, clock.now() + interval, signal)
+      await sleepFor(clock, interval, signal)
     }
   }
 }
@@ -83,8 +83,16 @@ function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T> 
 /** Resolves at clock time `at` (at once, without a timer, when it has passed); rejects with `CancelledError` on abort. */
 function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(new CancelledError(signal.reason))
-  const ms = at - clock.now()
+  // Whole milliseconds, rounded up: a real clock's fractional remainder must never make a timer due before
+  // one armed earlier for the same moment (equal deadlines fire in arming order).
+  const ms = Math.ceil(at - clock.now())
   if (ms <= 0) return Promise.resolve()
+  return sleepFor(clock, ms, signal)
+}
+
+/** Resolves after `ms` on the clock; rejects with `CancelledError` (and disarms the timer) on abort. */
+function sleepFor(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new CancelledError(signal.reason))
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       clock.clearTimeout(timer)
