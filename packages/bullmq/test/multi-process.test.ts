@@ -2,10 +2,10 @@
  * Three app processes share one Redis (bullmq backend): 2,000 jobs, one process killed with SIGKILL half-way.
  * Every job completes, none is lost, each successful attempt's side effect is recorded once (at-least-once:
  * duplicates only for jobs the killed process was running), and the scheduler ran once per period.
- * The fixture imports the built packages (dist/): they are built here if missing.
+ * The fixture imports the built packages (dist/): they are rebuilt here when missing or older than src/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
@@ -21,6 +21,16 @@ function build(pkg: string): void {
   const tsc = `${root}node_modules/typescript/bin/tsc`
   const result = spawnSync(process.execPath, [tsc, '-p', `${root}packages/${pkg}/tsconfig.build.json`], { encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`building ${pkg} failed:\n${result.stdout}${result.stderr}`)
+}
+
+// dist/ is stale when any source file is newer than its built entry point.
+function isStale(pkg: string): boolean {
+  const entry = `${root}packages/${pkg}/dist/index.js`
+  if (!existsSync(entry)) return true
+  const built = statSync(entry).mtimeMs
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(`${dir}/${d.name}`) : statSync(`${dir}/${d.name}`).mtimeMs)))
+  return newest(`${root}packages/${pkg}/src`) > built
 }
 
 function startWorker(prefix: string, instance: string): Promise<ChildProcess> {
@@ -46,8 +56,9 @@ describe.skipIf(skip)(`QueueService with three processes on one Redis${skip ? ` 
   let redis: Redis
 
   beforeAll(() => {
-    if (!existsSync(`${root}packages/core/dist/index.js`)) build('core')
-    build('bullmq') // always: the fixture must run this checkout's code
+    // The fixture must run this checkout's code (CI builds first; locally dist/ may be missing or stale).
+    if (isStale('core')) build('core')
+    if (isStale('bullmq')) build('bullmq')
     redis = new Redis(redisUrl!)
   }, 120_000)
 
