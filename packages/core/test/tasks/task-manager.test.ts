@@ -23,8 +23,7 @@ afterEach(async () => {
   await manager.shutdownTaskManager().catch(() => {})
   await turns()
   expect(clock.pending).toBe(0)
-  expect(unhandled).toEqual([])
-  unhandled.length = 0
+  expect(unhandled.splice(0)).toEqual([])
 })
 
 /** A task that runs until its signal aborts, then rejects with the abort reason. */
