@@ -1,0 +1,124 @@
+/**
+ * Real processes: builds the demo server, runs `node dist/main.js` as a user would, talks to it over HTTP and
+ * stops it with real signals.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const appDir = fileURLToPath(new URL('../', import.meta.url))
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+const coreDist = fileURLToPath(new URL('../../../packages/core/dist/index.js', import.meta.url))
+
+function tsc(project: string): void {
+  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: root, encoding: 'utf8' })
+  if (build.status !== 0) throw new Error(`tsc -p ${project} failed:\n${build.stdout}${build.stderr}`)
+}
+
+beforeAll(() => {
+  // @tsab/core is built by `npm run setup` / CI before the tests run (and rebuilt by its own process tests);
+  // build it here only on a checkout where it was never built, so two builds never write the same files at once.
+  if (!existsSync(coreDist)) tsc('packages/core/tsconfig.build.json')
+  tsc('apps/demo-server/tsconfig.build.json')
+  if (!existsSync(main)) throw new Error(`the build produced no ${main}`)
+}, 120_000)
+
+const children: ChildProcess[] = []
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+})
+
+interface Server {
+  lines: Array<Record<string, unknown>>
+  /** Resolves with the first log line whose `msg` matches. */
+  waitForLog(pattern: RegExp): Promise<Record<string, unknown>>
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  child: ChildProcess
+}
+
+function startServer(env: Record<string, string>): Server {
+  const { PORT: _port, TSAB__WEB__LISTEN: _listen, ...inherited } = process.env
+  const child = spawn(process.execPath, [main], {
+    cwd: appDir,
+    env: { ...inherited, LOG_LEVEL: 'info', LOG_PRETTY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  const lines: Array<Record<string, unknown>> = []
+  const waiters: Array<{ pattern: RegExp; resolve: (line: Record<string, unknown>) => void }> = []
+  let buffer = ''
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk))
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>
+      buffer = buffer.slice(nl + 1)
+      lines.push(line)
+      for (const waiter of [...waiters]) {
+        if (!waiter.pattern.test(String(line['msg']))) continue
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve(line)
+      }
+    }
+  })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
+  return {
+    child,
+    lines,
+    exited,
+    waitForLog(pattern) {
+      const seen = lines.find((line) => pattern.test(String(line['msg'])))
+      if (seen !== undefined) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve })
+        void exited.then(({ code }) => reject(new Error(`server exited (${code}) before logging ${pattern}:\n${stderr}`)))
+      })
+    },
+  }
+}
+
+describe('the built demo server in a real process', () => {
+  it.each([
+    ['SIGTERM', { TSAB__WEB__LISTEN: '127.0.0.1:0' }],
+    ['SIGINT', { PORT: '0' }], // default [web] listen: 127.0.0.1, port from PORT
+  ] as const)('serves HTTP, logs its URL and heartbeat, and exits 0 on %s with jobs in flight', async (signal, env) => {
+    const server = startServer({ ...env, TSAB__DEMO__HEARTBEAT_INTERVAL: '50ms' })
+    const listening = await server.waitForLog(/^Listening on /)
+    const url = String(listening['url'])
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(listening['msg']).toBe(`Listening on ${url}`)
+
+    const health = await fetch(`${url}/health`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toMatchObject({ status: 'ok', app: 'demo-server', state: 'running' })
+    const jobs = await fetch(`${url}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'resize', count: 20 }),
+    })
+    expect(jobs.status).toBe(202)
+    await server.waitForLog(/^heartbeat$/)
+
+    server.child.kill(signal)
+    expect(await server.exited).toEqual({ code: 0, signal: null })
+    const messages = server.lines.map((line) => line['msg'])
+    expect(messages).toContain(`Received ${signal}; stopping`)
+    expect(messages).toContain('HTTP server closed')
+    expect(server.lines.filter((line) => (line['level'] as number) >= 50)).toEqual([]) // no error logged
+  })
+
+  it('refuses to start with exit code 1 when the port is taken', async () => {
+    const first = startServer({ TSAB__WEB__LISTEN: '127.0.0.1:0' })
+    const url = String((await first.waitForLog(/^Listening on /))['url'])
+    const second = startServer({ TSAB__WEB__LISTEN: url.slice('http://'.length) })
+    expect(await second.exited).toEqual({ code: 1, signal: null })
+    expect(second.lines.some((line) => /EADDRINUSE/.test(JSON.stringify(line)))).toBe(true)
+    first.child.kill('SIGTERM')
+    expect(await first.exited).toEqual({ code: 0, signal: null })
+  })
+})
