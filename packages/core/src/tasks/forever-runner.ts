@@ -5,6 +5,7 @@
 import type { Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
 import type { Logger } from '../logging/logger.js'
+import { guardLogger } from '../internal/guarded-logger.js'
 import { assertFunction, assertNonEmptyString, expectedMessage } from '../internal/validate.js'
 import { sleep } from '../concurrency/sleep.js'
 import { backoffDelay, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js'
@@ -90,7 +91,8 @@ export class ForeverRunner implements ForeverHandle {
   }
 
   get running(): boolean {
-    return this.#running
+    // Also false in the microtask gap between the task settling and the settled callback (e.g. right after onIdle()).
+    return this.#running && this.#task?.isDone !== true
   }
 
   /** Schedules the loop through `enqueue`; `onEnd` runs once the loop has stopped for good. */
@@ -109,7 +111,9 @@ export class ForeverRunner implements ForeverHandle {
   }
 
   async #loop(signal: AbortSignal): Promise<never> {
-    const { clock, logger } = this.#host
+    const clock = this.#host.clock
+    // Guarded: a throwing log destination must not end the loop.
+    const logger = guardLogger(this.#host.logger)
     let attempt = 0
     for (;;) {
       const began = clock.now()

@@ -255,6 +255,18 @@ describe('TaskService.runForever()', () => {
     await app.stop()
   })
 
+  it('reports running false as soon as its task has settled (right after onIdle())', async () => {
+    const clock = new TestClock()
+    const app = await startApp({ clock })
+    const [handle] = app.taskService.runForever({ name: 'r', run: (signal) => sleep(Infinity, { signal }) })
+    await turn()
+    handle!.cancel()
+    await app.taskService.onIdle()
+    expect(handle!.running).toBe(false)
+    expect(handle!.cancel()).toBe(false)
+    await app.stop()
+  })
+
   it('cancel() during the backoff wait stops it without another run', async () => {
     const clock = new TestClock()
     const app = await startApp({ clock })

@@ -377,5 +377,5 @@ describe('TaskService cost per task', () => {
     const stopping = app.stop()
     await clock.advance(1)
     await stopping
-  })
+  }, 30_000)
 })
