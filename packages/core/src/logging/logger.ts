@@ -33,7 +33,16 @@ export type Logger = PinoLogger
  */
 export const LOGGER: InjectionToken<Logger> = Symbol.for('tsab.Logger')
 
-/** Options for {@link createLogger}. */
+/**
+ * Options for {@link createLogger}.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, type CreateLoggerOptions } from '@tsab/core'
+ * const options: CreateLoggerOptions = { level: 'debug', name: 'worker' }
+ * createLogger(options).debug({ jobs: 3 }, 'started')
+ * ```
+ */
 export interface CreateLoggerOptions {
   /** The pino level; `'silent'` logs nothing. @default 'info' */
   level?: string

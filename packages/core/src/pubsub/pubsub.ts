@@ -18,7 +18,7 @@ import {
   isThenable,
 } from '../internal/validate.js'
 import { createLogger, type Logger } from '../logging/logger.js'
-import { MessageIterator, type MessageTuple } from './message-iterator.js'
+import { MessageIterator } from './message-iterator.js'
 import { collectSubscriptions } from './subscribe.js'
 
 /**
@@ -36,7 +36,16 @@ import { collectSubscriptions } from './subscribe.js'
  */
 export type Subscriber = (message: string, ...args: any[]) => void | Promise<void>
 
-/** Options for {@link PubSub}. */
+/**
+ * Options for {@link PubSub}.
+ *
+ * @example
+ * ```ts
+ * import { PubSub, createLogger, type PubSubOptions } from '@tsab/core'
+ * const options: PubSubOptions = { logger: createLogger({ level: 'warn' }) }
+ * const pubsub = new PubSub(options) // a throwing subscriber is logged at error level
+ * ```
+ */
 export interface PubSubOptions {
   /** Where failing subscribers are reported (at error level, with the message name). @default a silent logger */
   logger?: Logger
@@ -44,7 +53,17 @@ export interface PubSubOptions {
   clock?: Clock
 }
 
-/** Options for {@link PubSub.waitFor}. */
+/**
+ * Options for {@link PubSub.waitFor}.
+ *
+ * @example
+ * ```ts
+ * import { PubSub, type PubSubWaitForOptions } from '@tsab/core'
+ * const pubsub = new PubSub()
+ * const options: PubSubWaitForOptions = { timeoutMs: 5_000, signal: AbortSignal.timeout(10_000) }
+ * const [user] = await pubsub.waitFor('User.joined!', options) // TimeoutError after 5 s without one
+ * ```
+ */
 export interface PubSubWaitForOptions {
   /** Aborting it rejects the wait with `CancelledError` (whose `reason` is the signal's reason). */
   signal?: AbortSignal
@@ -425,7 +444,7 @@ export class PubSub {
    * // User.left! ada
    * ```
    */
-  subscriber(...messages: string[]): AsyncIterableIterator<MessageTuple> & { close(): void } {
+  subscriber(...messages: string[]): AsyncIterableIterator<[message: string, ...args: unknown[]]> & { close(): void } {
     if (messages.length === 0) throw new RangeError('Expected at least one message name, got none')
     messages.forEach((message, index) => assertNonEmptyString(`messages[${index}]`, message))
     return new MessageIterator((message, callback) => this.#add(message, callback, false), messages)

@@ -15,7 +15,17 @@ interface VirtualTimer {
   armed: boolean
 }
 
-/** Options for {@link TestClock}. */
+/**
+ * Options for {@link TestClock}.
+ *
+ * @example
+ * ```ts
+ * import { TestClock, type TestClockOptions } from '@tsab/core/testing'
+ * const options: TestClockOptions = { now: Date.UTC(2030, 0, 1), loopLimit: 1_000 }
+ * const clock = new TestClock(options)
+ * console.log(new Date(clock.now()).toISOString()) // 2030-01-01T00:00:00.000Z
+ * ```
+ */
 export interface TestClockOptions {
   /** The time `now()` starts at, in ms. @default 0 */
   now?: number
