@@ -1,25 +1,35 @@
 /**
  * Real processes (spec §2 signals, issue 6): spawns the fixture apps in test/fixtures on plain Node against the
- * built package and sends them real signals. Builds the package first, since dist/ is what users run.
+ * package built with its own build config (compiled JavaScript, as users run it) and sends them real signals.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
-const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
+const packageDir = fileURLToPath(new URL('../../', import.meta.url))
+
+// A private build per run: other test files (the docs snippets) rebuild dist/ while these tests run, and a
+// fixture importing a half-written dist/ would fail for reasons that have nothing to do with the code under test.
+const buildDir = fileURLToPath(new URL(`../fixtures/.build-${process.pid}/`, import.meta.url))
+const entry = pathToFileURL(join(buildDir, 'index.js')).href
 
 beforeAll(() => {
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'packages/core/tsconfig.build.json'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
+  const build = spawnSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', '-p', 'packages/core/tsconfig.build.json', '--outDir', buildDir, '--declaration', 'false', '--declarationMap', 'false'],
+    { cwd: root, encoding: 'utf8' },
+  )
   // tsc still emits when a file elsewhere has a type error (exit code 2); only a missing build is fatal here.
-  if (build.status !== 0 && build.status !== 2) throw new Error(`build failed: ${build.stderr}${build.stdout}`)
-  if (!existsSync(dist)) throw new Error(`build produced no ${dist}: ${build.stdout}`)
-}, 120_000)
+  if ((build.status !== 0 && build.status !== 2) || !existsSync(join(buildDir, 'index.js'))) {
+    throw new Error(`build failed: ${build.stderr}${build.stdout}`)
+  }
+}, 180_000)
+
+afterAll(() => rmSync(buildDir, { recursive: true, force: true }))
 
 interface Running {
   child: ChildProcess
@@ -36,8 +46,8 @@ afterEach(() => {
 
 function start(script: string, ...args: string[]): Running {
   const child = spawn(process.execPath, [fixtures + script, ...args], {
-    cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    env: { ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: '' },
+    cwd: packageDir,
+    env: { ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: '', TSAB_CORE_ENTRY: entry },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)

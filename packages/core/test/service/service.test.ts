@@ -349,6 +349,8 @@ describe('getService / hasService', () => {
   it('rejects a key that is neither a name nor a class', () => {
     const app = newApp()
     expect(() => app.getService(42 as never)).toThrow(TypeError)
-    expect(app.hasService(42 as never)).toBe(false)
+    expect(() => app.getService(null as never)).toThrow(/`key`/)
+    expect(() => app.hasService(42 as never)).toThrow(TypeError)
+    expect(() => app.hasService({} as never)).toThrow(/`key`/)
   })
 })
