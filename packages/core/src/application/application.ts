@@ -59,6 +59,8 @@ export interface ApplicationOptions {
 }
 
 const EMERGENCY_EXIT_CODE = 70
+// Thrown inside init-time when a stop() waited the whole exit budget for a hanging initialize().
+const kInitCutOff = Symbol('init cut off')
 // Extra time the TaskService gets past the exit budget to log which tasks did not stop.
 const TASK_SERVICE_GRACE_MS = 250
 
@@ -162,6 +164,12 @@ export class Application {
   #appInitialized = false
   // A stop() arrived during init-time: go to exit-time right after it.
   #stopRequested = false
+  // The module or service whose initialize() runs now: named when it fails or hangs.
+  #initCulprit: string | undefined
+  #initCulpritName: string | undefined
+  // Resolved when a stop() during init-time has waited exitTimeoutMs for a hanging initialize(): init is cut off.
+  readonly #initCutoff = deferred<void>()
+  #initCutoffTimer: unknown
   #startPromise: Promise<void> | undefined
   #exitPromise: Promise<void> | undefined
   readonly #stopped = deferred<number>()
@@ -258,6 +266,7 @@ export class Application {
 
   /** True when a service is registered under that name or class. */
   hasService(key: string | ServiceClass<Service>): boolean {
+    if (typeof key !== 'string' && typeof key !== 'function') throw new TypeError(expectedMessage('key', 'a service name or class', key))
     return this.#services.find(key) !== undefined
   }
 
@@ -300,12 +309,20 @@ export class Application {
     this.pubsub.publish(Messages.ApplicationStop, this.#stopCount)
     switch (this.#state) {
       case 'created':
-        this.#state = 'stopped'
-        this.#removeSignals()
-        this.#stopped.resolve(this.#exitCode)
+        // Never started: nothing to finalize but the TaskService, whose queued tasks must not stay queued for ever.
+        this.#state = 'stopping'
+        void this.taskService.finalize().then(
+          () => this.#markStopped(),
+          (error: unknown) => {
+            this.#safeLog(() => this.logger.error({ err: error, service: 'TaskService' }, 'Finalizing service "TaskService" failed'))
+            this.#markStopped()
+          },
+        )
         break
       case 'initializing':
         this.#stopRequested = true
+        // A hanging initialize() must not make stop() hang: it gets the exit budget, then init is cut off.
+        this.#initCutoffTimer ??= this.clock.setTimeout(() => this.#initCutoff.resolve(), this.#exitTimeoutMs)
         break
       case 'running':
         void this.#exitTime()
@@ -356,14 +373,29 @@ export class Application {
     this.pubsub.publish(Messages.ApplicationInit)
     try {
       await this.#initializePending()
-      await this.initialize()
+      await this.#initStep(`Application "${this.name}"`, this.name, () => this.initialize())
       this.#appInitialized = true
       await this.#initializePending()
     } catch (error) {
-      this.#safeLog(() => this.logger.error({ err: error }, `Application "${this.name}" failed to initialize`))
+      const culprit = this.#initCulprit ?? `Application "${this.name}"`
+      const service = this.#initCulpritName ?? this.name
       this.#raiseExitCode(1)
+      if (error === kInitCutOff) {
+        this.#safeLog(() =>
+          this.logger.error(
+            { service, exitTimeoutMs: this.#exitTimeoutMs },
+            `Initializing ${culprit} did not finish within the exit budget of ${this.#exitTimeoutMs} ms after stop(); skipped`,
+          ),
+        )
+        await this.#exitTime()
+        return
+      }
+      this.#safeLog(() => this.logger.error({ err: error, service }, `Application "${this.name}" failed to initialize: ${culprit} threw`))
       await this.#exitTime()
       throw error
+    } finally {
+      this.#initCulprit = undefined
+      if (this.#initCutoffTimer !== undefined) this.clock.clearTimeout(this.#initCutoffTimer)
     }
     if (this.#stopRequested) {
       await this.#exitTime()
@@ -383,17 +415,26 @@ export class Application {
       progress = false
       for (const module of [...this.#modules.values()]) {
         if (this.#initialized.has(module)) continue
-        await module.initialize()
+        await this.#initStep(`module "${module.constructor.name}"`, module.constructor.name, () => module.initialize())
         this.#initialized.add(module)
         progress = true
       }
       for (const service of [...this.#services.ordered]) {
         if (this.#initialized.has(service)) continue
-        await service.initialize()
+        await this.#initStep(`service "${service.name}"`, service.name, () => service.initialize())
         this.#initialized.add(service)
         progress = true
       }
     }
+  }
+
+  // Runs one initialize() hook, remembering whose it is; gives up on it when a stop() cut init-time off.
+  async #initStep(culprit: string, name: string, hook: () => unknown): Promise<void> {
+    this.#initCulprit = culprit
+    this.#initCulpritName = name
+    const outcome = await Promise.race([Promise.resolve(hook()), this.#initCutoff.promise.then(() => kInitCutOff)])
+    if (outcome === kInitCutOff) throw kInitCutOff
+    this.#initCulprit = undefined
   }
 
   #initializeLate(item: Service | Module): void {
@@ -534,6 +575,10 @@ export class Application {
       // warning be written before exit-time gives up on it.
       await this.#bounded('service "TaskService"', 'TaskService', () => this.taskService.finalize(), deadline + TASK_SERVICE_GRACE_MS)
     }
+    this.#markStopped()
+  }
+
+  #markStopped(): void {
     this.#state = 'stopped'
     this.#removeSignals()
     this.#stopped.resolve(this.#exitCode)

@@ -38,6 +38,28 @@ export interface Clock {
  */
 export const realClock: Clock = Object.freeze({
   now: () => performance.now(),
-  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
-  clearTimeout: (handle: unknown): void => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (fn: () => void, ms: number): unknown => (ms > MAX_TIMER_MS ? armLongTimer(fn, ms) : setTimeout(fn, ms)),
+  clearTimeout: (handle: unknown): void => {
+    if (handle instanceof LongTimer) clearTimeout(handle.current)
+    else clearTimeout(handle as ReturnType<typeof setTimeout>)
+  },
 })
+
+// Node's timers hold at most 2^31-1 ms: a longer delay (or Infinity) would fire at once with a TimeoutOverflowWarning.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+// A delay longer than one Node timer can hold, armed as a chain of shorter timers (Infinity never fires).
+class LongTimer {
+  current: ReturnType<typeof setTimeout> | undefined
+}
+
+function armLongTimer(fn: () => void, ms: number): LongTimer {
+  const timer = new LongTimer()
+  const deadline = performance.now() + ms
+  const step = (): void => {
+    const left = deadline - performance.now()
+    timer.current = left > MAX_TIMER_MS ? setTimeout(step, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left))
+  }
+  step()
+  return timer
+}

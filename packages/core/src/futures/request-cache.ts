@@ -6,6 +6,7 @@
 import { realClock, type Clock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
 import { CacheNotFoundError } from '../errors/errors.js'
+import { guardLogger } from '../internal/guarded-logger.js'
 import type { Logger } from '../logging/logger.js'
 import {
   assertFunction,
@@ -73,6 +74,12 @@ interface Waiter {
   reject(error: unknown): void
 }
 
+// Wrong types would otherwise just miss (or, for pop, throw CacheNotFoundError) instead of saying what is wrong.
+function assertKey(prefix: unknown, number: unknown): void {
+  assertString('prefix', prefix)
+  assertNumber('number', number, { integer: true })
+}
+
 function keyOf(prefix: string, number: number): string {
   return `${prefix}:${number}`
 }
@@ -127,7 +134,8 @@ export class RequestCache extends TaskManager {
     assertOptionalObject('options', options)
     super({ ...options, name: options.name ?? 'RequestCache' })
     this.#clock = options.clock ?? realClock
-    this.#logger = options.logger ?? defaultLogger()
+    // Guarded: a broken log destination must never break timeouts or shutdown.
+    this.#logger = guardLogger(options.logger ?? defaultLogger())
   }
 
   /** The number of stored caches. */
@@ -184,6 +192,7 @@ export class RequestCache extends TaskManager {
    * ```
    */
   has(prefix: string, number: number): boolean {
+    assertKey(prefix, number)
     return this.#caches.has(keyOf(prefix, number))
   }
 
@@ -196,6 +205,7 @@ export class RequestCache extends TaskManager {
    * ```
    */
   get(prefix: string, number: number): NumberCache | undefined {
+    assertKey(prefix, number)
     return this.#caches.get(keyOf(prefix, number))?.cache
   }
 
@@ -210,6 +220,7 @@ export class RequestCache extends TaskManager {
    * ```
    */
   pop(prefix: string, number: number): NumberCache {
+    assertKey(prefix, number)
     const key = keyOf(prefix, number)
     const stored = this.#caches.get(key)
     if (stored === undefined) throw new CacheNotFoundError(prefix, number)

@@ -7,6 +7,7 @@ import { realClock, type Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
 import { DuplicateTaskError } from '../errors/errors.js'
 import { createLogger, type Logger } from '../logging/logger.js'
+import { guardLogger } from '../internal/guarded-logger.js'
 import { nextMacrotask } from '../internal/macrotask.js'
 import {
   assertBoolean,
@@ -16,6 +17,7 @@ import {
   assertOptionalDuration,
   assertOptionalObject,
   assertOptionalSignal,
+  assertString,
   expectedMessage,
   isThenable,
 } from '../internal/validate.js'
@@ -165,7 +167,8 @@ export class TaskManager {
     }
     this.#name = name
     this.#taskService = taskService
-    this.#logger = logger ?? defaultLogger()
+    // Guarded: a broken log destination must never break the bookkeeping of tasks.
+    this.#logger = guardLogger(logger ?? defaultLogger())
     this.#clock = clock
     this.#maxTaskAgeMs = maxTaskAgeMs
     this.#host = { clock, taskSettled: (task) => this.#ownTaskSettled(task) }
@@ -259,6 +262,7 @@ export class TaskManager {
    * ```
    */
   cancelPendingTask(name: string, reason?: unknown): TaskHandle | undefined {
+    assertString('name', name)
     const entry = this.#tasks.get(name)
     if (entry === undefined) return undefined
     this.#tasks.delete(name)
@@ -294,6 +298,7 @@ export class TaskManager {
    * ```
    */
   isPendingTaskActive(name: string): boolean {
+    assertString('name', name)
     return this.#isActive(name)
   }
 
@@ -306,6 +311,7 @@ export class TaskManager {
    * ```
    */
   getTask(name: string): TaskHandle | undefined {
+    assertString('name', name)
     const entry = this.#tasks.get(name)
     return entry !== undefined && !isFinal(entry.handle) ? entry.handle : undefined
   }
@@ -333,6 +339,7 @@ export class TaskManager {
    * ```
    */
   getAnonymousTasks(baseName: string): TaskHandle[] {
+    assertString('baseName', baseName)
     const handles: TaskHandle[] = []
     for (const entry of this.#tasks.values()) {
       if (entry.baseName === baseName && !isFinal(entry.handle)) handles.push(entry.handle)

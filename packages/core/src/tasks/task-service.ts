@@ -292,9 +292,13 @@ export class TaskService extends Service implements TaskHost {
   }
 
   #logFailure(task: Task): void {
-    this.#safeLog(() =>
-      this.logger.error({ err: task.error, task: task.name, taskId: task.id, owner: task.owner }, `Task "${task.name}" failed`),
-    )
+    const message = `Task "${task.name}" failed`
+    try {
+      this.logger.error({ err: task.error, task: task.name, taskId: task.id, owner: task.owner }, message)
+    } catch {
+      // The error itself may be unprintable (a throwing getter): still say which task failed.
+      this.#safeLog(() => this.logger.error({ err: 'unprintable error', task: task.name, taskId: task.id, owner: task.owner }, message))
+    }
   }
 
   // A broken logger must never break task bookkeeping.

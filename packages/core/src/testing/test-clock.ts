@@ -6,7 +6,7 @@ import type { Clock } from '../clock/clock.js'
 import { InvalidStateError } from '../errors/errors.js'
 import { BinaryHeap } from '../internal/binary-heap.js'
 import { yieldMacrotask } from '../internal/macrotask.js'
-import { assertFunction, assertNumber } from '../internal/validate.js'
+import { assertFunction, assertNumber, assertOptionalObject } from '../internal/validate.js'
 
 interface VirtualTimer {
   readonly deadline: number
@@ -66,6 +66,7 @@ export class TestClock implements Clock {
   readonly #loopLimit: number
 
   constructor(options: TestClockOptions = {}) {
+    assertOptionalObject('options', options)
     const { now = 0, loopLimit = 10_000 } = options
     assertNumber('options.now', now)
     assertNumber('options.loopLimit', loopLimit, { min: 1, integer: true })
@@ -106,8 +107,13 @@ export class TestClock implements Clock {
    * Moves time forward by `ms`, firing every timer that falls due on the way (also timers armed by the
    * work the earlier ones started). Resolves when time has reached `now() + ms` and the work has settled.
    */
-  async advance(ms: number): Promise<void> {
+  advance(ms: number): Promise<void> {
+    // Checked before any await, so bad input throws at the call site like everywhere else in tsab.
     assertNumber('ms', ms, { min: 0 })
+    return this.#advance(ms)
+  }
+
+  async #advance(ms: number): Promise<void> {
     const target = this.#now + ms
     await this.#settle()
     for (;;) {
