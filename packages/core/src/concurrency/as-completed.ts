@@ -7,7 +7,14 @@ import { CancelledError, TimeoutError } from '../errors/cancellation.js'
 import { assertNumber, assertOptionalObject, assertOptionalSignal } from '../internal/validate.js'
 import { assertOptionalClock, collectThenables, onAbort } from '../internal/waiter.js'
 
-/** Options of {@link asCompleted}. */
+/**
+ * Options of {@link asCompleted}.
+ *
+ * @example
+ * ```ts fragment
+ * for await (const p of asCompleted(promises, { timeoutMs: 5_000 })) console.log(await p)
+ * ```
+ */
 export interface AsCompletedOptions {
   /**
    * Milliseconds, from the call, after which the iterator throws `TimeoutError` (once the promises that settled

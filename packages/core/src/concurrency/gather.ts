@@ -7,7 +7,15 @@ import type { Schedulable } from '../tasks/task-types.js'
 import { assertBoolean, assertOptionalObject, assertOptionalSignal, expectedMessage, isThenable } from '../internal/validate.js'
 import { Waiter, observe } from '../internal/waiter.js'
 
-/** Options of {@link gather}. */
+/**
+ * Options of {@link gather}.
+ *
+ * @example
+ * ```ts fragment
+ * const results = await gather([() => 1, async () => { throw new Error('x') }], { returnExceptions: true })
+ * // [1, Error: x]
+ * ```
+ */
 export interface GatherOptions {
   /**
    * Place errors (and cancellations) in the result array instead of rejecting with the first one.

@@ -69,7 +69,14 @@ export function link(a: TaskHandle, b: TaskHandle): () => void {
   }
 }
 
-/** Options of {@link awaitChild}. */
+/**
+ * Options of {@link awaitChild}.
+ *
+ * @example
+ * ```ts fragment
+ * const value = await awaitChild(child, { signal, propagate: false }) // my cancellation leaves the child running
+ * ```
+ */
 export interface AwaitChildOptions {
   /** The caller's own signal: aborting it rejects with `CancelledError(signal.reason)`. */
   signal?: AbortSignal

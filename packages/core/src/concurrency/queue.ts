@@ -10,7 +10,14 @@ import { WaitQueue } from '../internal/wait-queue.js'
 import { Waiter, assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
 import type { BlockingOptions } from './wait-options.js'
 
-/** Options of {@link Queue.close}. */
+/**
+ * Options of {@link Queue.close}.
+ *
+ * @example
+ * ```ts fragment
+ * queue.close({ immediate: true }) // drop the items; getters and join() wake up at once
+ * ```
+ */
 export interface QueueCloseOptions {
   /**
    * Also drop the items still queued (each counts as done for `join()`) and wake every blocked getter with

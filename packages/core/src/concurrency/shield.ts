@@ -4,7 +4,14 @@
 import { assertOptionalObject, assertOptionalSignal, expectedMessage, isThenable } from '../internal/validate.js'
 import { Waiter, observe, rejectIfAborted } from '../internal/waiter.js'
 
-/** Options of {@link shield}. */
+/**
+ * Options of {@link shield}.
+ *
+ * @example
+ * ```ts fragment
+ * const saved = await shield(saveToDisk(), { signal })
+ * ```
+ */
 export interface ShieldOptions {
   /** Aborting it rejects the returned promise with `CancelledError(signal.reason)`; `task` is not touched. */
   signal?: AbortSignal

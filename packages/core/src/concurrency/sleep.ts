@@ -5,7 +5,14 @@ import type { Clock } from '../clock/clock.js'
 import { assertNumber } from '../internal/validate.js'
 import { Waiter, assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
 
-/** Options of {@link sleep}. */
+/**
+ * Options of {@link sleep}.
+ *
+ * @example
+ * ```ts fragment
+ * await sleep(1_000, { signal: AbortSignal.timeout(5_000) })
+ * ```
+ */
 export interface SleepOptions {
   /** Aborting it ends the sleep early with `CancelledError(signal.reason)`; its timer is cleared. */
   signal?: AbortSignal

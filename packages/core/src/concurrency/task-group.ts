@@ -11,13 +11,27 @@ import type { TaskFunction, TaskHandle } from '../tasks/task-types.js'
 import { assertFunction, assertOptionalObject, assertOptionalSignal, assertString } from '../internal/validate.js'
 import { onAbort } from '../internal/waiter.js'
 
-/** Options of {@link TaskGroup.run}. */
+/**
+ * Options of {@link TaskGroup.run}.
+ *
+ * @example
+ * ```ts fragment
+ * await TaskGroup.run(async (group) => { group.spawn(work) }, { signal: AbortSignal.timeout(10_000) })
+ * ```
+ */
 export interface TaskGroupOptions {
   /** The parent's signal: aborting it cancels every child, and `run` rejects with `CancelledError(signal.reason)`. */
   signal?: AbortSignal
 }
 
-/** Options of {@link TaskGroup.spawn}. */
+/**
+ * Options of {@link TaskGroup.spawn}.
+ *
+ * @example
+ * ```ts fragment
+ * await TaskGroup.run(async (group) => { group.spawn((signal) => download(url, signal), { name: 'download' }) })
+ * ```
+ */
 export interface TaskGroupSpawnOptions {
   /** The child's name. @default the function's name, else `task-${id}` */
   name?: string

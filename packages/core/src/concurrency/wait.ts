@@ -6,10 +6,24 @@ import type { Clock } from '../clock/clock.js'
 import { expectedMessage } from '../internal/validate.js'
 import { Waiter, assertWaitOptions, collectThenables, rejectIfAborted } from '../internal/waiter.js'
 
-/** When {@link wait} returns. */
+/**
+ * When {@link wait} returns.
+ *
+ * @example
+ * ```ts fragment
+ * const { done, pending } = await wait(promises, { returnWhen: 'FIRST_COMPLETED' })
+ * ```
+ */
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED'
 
-/** Options of {@link wait}. */
+/**
+ * Options of {@link wait}.
+ *
+ * @example
+ * ```ts fragment
+ * const { done, pending } = await wait(promises, { timeoutMs: 1_000, returnWhen: 'ALL_COMPLETED' })
+ * ```
+ */
 export interface WaitOptions {
   /** Milliseconds after which `wait` returns whatever is done by then; nothing is cancelled. @default Infinity */
   timeoutMs?: number
@@ -25,7 +39,15 @@ export interface WaitOptions {
   clock?: Clock
 }
 
-/** What {@link wait} resolves with: the original promise objects, split by whether they have settled. */
+/**
+ * What {@link wait} resolves with: the original promise objects, split by whether they have settled.
+ *
+ * @example
+ * ```ts fragment
+ * const result: WaitResult<Promise<number>> = await wait([a, b], { timeoutMs: 100 })
+ * for (const p of result.pending) console.log('still running', p)
+ * ```
+ */
 export interface WaitResult<T> {
   /** Settled (resolved or rejected). */
   done: Set<T>

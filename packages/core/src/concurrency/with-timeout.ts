@@ -8,7 +8,15 @@ import type { TaskFunction } from '../tasks/task-types.js'
 import { assertFunction, assertNumber, assertOptionalObject, assertOptionalSignal, isThenable } from '../internal/validate.js'
 import { assertOptionalClock, onAbort } from '../internal/waiter.js'
 
-/** Options of {@link withTimeout}. */
+/**
+ * Options of {@link withTimeout}.
+ *
+ * @example
+ * ```ts fragment
+ * const options: WithTimeoutOptions = { signal: app.taskService.spawn(async () => {}).signal }
+ * await withTimeout((signal) => fetch(url, { signal }), 5_000, options)
+ * ```
+ */
 export interface WithTimeoutOptions {
   /** Aborting it cancels the task (its signal aborts with the same reason); the call rejects with `CancelledError`. */
   signal?: AbortSignal
