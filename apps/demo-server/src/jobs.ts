@@ -77,9 +77,11 @@ export interface JobRequest {
   kind: string
   /** How many jobs to schedule, 1..{@link MAX_JOBS_PER_REQUEST}. */
   count: number
+  /** `true`: enqueue on the QueueService (any instance sharing the Redis may run them); `false`: local tasks. */
+  distributed: boolean
 }
 
-const KNOWN_FIELDS = new Set(['kind', 'count'])
+const KNOWN_FIELDS = new Set(['kind', 'count', 'distributed'])
 
 /** A value as it appears in an error message: short, and numbers like `Infinity` stay readable. */
 function show(value: unknown): string {
@@ -88,14 +90,16 @@ function show(value: unknown): string {
 }
 
 /**
- * Checks a parsed `POST /jobs` body: an object with a known `kind` and an integer `count` in 1..1000, nothing
- * else. Every problem is a 400 with a message that says what to send instead.
+ * Checks a parsed `POST /jobs` body: an object with a known `kind`, an integer `count` in 1..1000 and an optional
+ * boolean `distributed` (default `false`), nothing else. Every problem is a 400 with a message that says what to
+ * send instead.
  *
  * @throws {@link HttpError} 400
  * @example
  * ```ts fragment
- * parseJobRequest({ kind: 'email', count: 3 }) // { kind: 'email', count: 3 }
- * parseJobRequest({ kind: 'fax', count: 3 })   // throws HttpError 400: Unknown job kind "fax"; ...
+ * parseJobRequest({ kind: 'email', count: 3 })                    // { kind: 'email', count: 3, distributed: false }
+ * parseJobRequest({ kind: 'email', count: 3, distributed: true }) // { kind: 'email', count: 3, distributed: true }
+ * parseJobRequest({ kind: 'fax', count: 3 })                      // throws HttpError 400: Unknown job kind "fax"; ...
  * ```
  */
 export function parseJobRequest(body: unknown): JobRequest {
@@ -106,9 +110,9 @@ export function parseJobRequest(body: unknown): JobRequest {
   const fields = body as Record<string, unknown>
   const unknown = Object.keys(fields).filter((key) => !KNOWN_FIELDS.has(key))
   if (unknown.length > 0) {
-    throw new HttpError(400, `Unknown field(s) ${unknown.map((key) => `\`${key}\``).join(', ')}; expected only \`kind\` and \`count\``)
+    throw new HttpError(400, `Unknown field(s) ${unknown.map((key) => `\`${key}\``).join(', ')}; expected only \`kind\`, \`count\` and \`distributed\``)
   }
-  const { kind, count } = fields
+  const { kind, count, distributed } = fields
   if (kind === undefined) throw new HttpError(400, `Missing field \`kind\`; expected one of: ${kinds}`)
   if (typeof kind !== 'string' || !jobKinds.has(kind)) {
     throw new HttpError(400, `Unknown job kind ${show(kind)}; expected one of: ${kinds}`)
@@ -122,7 +126,11 @@ export function parseJobRequest(body: unknown): JobRequest {
       `Expected \`count\` to be an integer from 1 to ${MAX_JOBS_PER_REQUEST}, got ${show(count)} (${typeof count})`,
     )
   }
-  return { kind, count }
+  if (distributed !== undefined && typeof distributed !== 'boolean') {
+    const type = distributed === null ? 'null' : typeof distributed
+    throw new HttpError(400, `Expected \`distributed\` to be true or false, got ${show(distributed)} (${type})`)
+  }
+  return { kind, count, distributed: distributed ?? false }
 }
 
 /**
@@ -135,7 +143,7 @@ export function parseJobRequest(body: unknown): JobRequest {
  * console.log(handles.map((handle) => handle.id))
  * ```
  */
-export function scheduleJobs(taskService: TaskService, request: JobRequest): TaskHandle[] {
+export function scheduleJobs(taskService: TaskService, request: Pick<JobRequest, 'kind' | 'count'>): TaskHandle[] {
   const job = jobKinds.get(request.kind)
   if (job === undefined) throw new HttpError(400, `Unknown job kind ${JSON.stringify(request.kind)}`)
   const clock = taskService.clock

@@ -1,10 +1,13 @@
 /**
  * The demo's HTTP routes: `GET /health`, `POST /jobs` and `GET /tasks`. Each is a few lines that call into the
- * application; serving, errors and limits are the HttpService's, job kinds and validation are in `jobs.ts`.
+ * application; serving, errors and limits are the HttpService's, job kinds and validation are in `jobs.ts`,
+ * distributed jobs in `queue-jobs.ts`.
  */
+import type { QueueService } from '@tsab/bullmq'
 import type { Application } from '@tsab/core'
 import type { HttpService, Route } from './http-service.js'
 import { parseJobRequest, scheduleJobs } from './jobs.js'
+import { enqueueJobs } from './queue-jobs.js'
 import type { StatsService } from './stats-service.js'
 
 /** What the demo routes read from. */
@@ -12,6 +15,7 @@ export interface DemoRoutesContext {
   readonly app: Application
   readonly http: HttpService
   readonly stats: StatsService
+  readonly queues: QueueService
 }
 
 /**
@@ -19,10 +23,10 @@ export interface DemoRoutesContext {
  *
  * @example
  * ```ts fragment
- * http.addRoutes(demoRoutes({ app, http, stats }))
+ * http.addRoutes(demoRoutes({ app, http, stats, queues }))
  * ```
  */
-export function demoRoutes({ app, http, stats }: DemoRoutesContext): Route[] {
+export function demoRoutes({ app, http, stats, queues }: DemoRoutesContext): Route[] {
   return [
     {
       method: 'GET',
@@ -33,9 +37,13 @@ export function demoRoutes({ app, http, stats }: DemoRoutesContext): Route[] {
       method: 'POST',
       path: '/jobs',
       json: true,
-      handle: ({ body }) => {
+      handle: async ({ body }) => {
         // Validate everything first: a bad request must schedule nothing at all.
         const request = parseJobRequest(body)
+        if (request.distributed) {
+          const ids = await enqueueJobs(queues, request)
+          return { status: 202, body: { ids, distributed: true, backend: queues.backend } }
+        }
         const handles = scheduleJobs(app.taskService, request)
         return { status: 202, body: { ids: handles.map((handle) => handle.id) } }
       },
@@ -43,9 +51,18 @@ export function demoRoutes({ app, http, stats }: DemoRoutesContext): Route[] {
     {
       method: 'GET',
       path: '/tasks',
-      handle: () => ({
-        body: { tasks: app.taskService.list(), stats: app.taskService.stats(), byKind: stats.byKind() },
-      }),
+      handle: async () => {
+        const queueStats = await queues.stats()
+        return {
+          body: {
+            tasks: app.taskService.list(),
+            stats: app.taskService.stats(),
+            byKind: stats.byKind(),
+            distributedByKind: stats.distributedByKind(),
+            queues: { backend: queues.backend, stats: queueStats },
+          },
+        }
+      },
     },
   ]
 }

@@ -1,9 +1,11 @@
 /**
- * `StatsService`: counts finished jobs per kind and final state by listening to `TaskService.task_done!`.
- * It only observes; scheduling jobs is in `jobs.ts`.
+ * `StatsService`: counts finished jobs per kind and final state by listening to `TaskService.task_done!` (local
+ * jobs) and `QueueService.job_done!` (distributed jobs this instance ran). It only observes; scheduling is elsewhere.
  */
+import type { JobDone } from '@tsab/bullmq'
 import { Messages, Service, type TaskHandle } from '@tsab/core'
 import { jobKindOf, jobKinds } from './jobs.js'
+import { queueJobKindOf } from './queue-jobs.js'
 
 /** How many jobs of one kind ended in each final state. */
 export interface KindCounters {
@@ -15,38 +17,55 @@ export interface KindCounters {
   cancelled: number
 }
 
+/** The final states of a queue job, as counted in {@link KindCounters}. */
+const QUEUE_STATES = { completed: 'succeeded', failed: 'failed', cancelled: 'cancelled' } as const
+
 /**
- * Keeps per-kind counters of finished jobs: a subscriber to `TaskService.task_done!`, which the TaskService
- * publishes once for every task that finished, whatever its outcome.
+ * Keeps per-kind counters of finished jobs, in two separate sets:
+ *
+ * - `byKind()`: local jobs, from `TaskService.task_done!` (published once for every task that finished);
+ * - `distributedByKind()`: queue jobs, from `QueueService.job_done!` (published once per finished job on the
+ *   instance that ran its last attempt: with Redis, each instance counts only the jobs it ran).
  *
  * @example
  * ```ts fragment
  * const stats = app.addService(StatsService)
  * // ... later
- * console.log(stats.byKind()) // { email: { succeeded: 3, failed: 0, cancelled: 0 }, ... }
+ * console.log(stats.byKind())            // { email: { succeeded: 3, failed: 0, cancelled: 0 }, ... }
+ * console.log(stats.distributedByKind()) // the same shape, for queue jobs
  * ```
  */
 export class StatsService extends Service {
   // Counters per job kind; every known kind starts at zero so the JSON shape is stable.
   readonly #counters = new Map<string, KindCounters>()
-  // The disposer returned by subscribe(): finalize() calls it.
-  #unsubscribe: (() => void) | undefined
+  // The same for queue jobs, kept apart so local and distributed work can be compared.
+  readonly #distributed = new Map<string, KindCounters>()
+  // The disposers returned by subscribe(): finalize() calls them.
+  #unsubscribe: Array<() => void> = []
 
   override initialize(): void {
-    for (const kind of jobKinds.keys()) this.#counters.set(kind, { succeeded: 0, failed: 0, cancelled: 0 })
-    this.#unsubscribe = this.app.pubsub.subscribe(Messages.TaskDone, (_message, handle: TaskHandle) => this.#count(handle))
+    for (const kind of jobKinds.keys()) {
+      this.#counters.set(kind, { succeeded: 0, failed: 0, cancelled: 0 })
+      this.#distributed.set(kind, { succeeded: 0, failed: 0, cancelled: 0 })
+    }
+    this.#unsubscribe = [
+      this.app.pubsub.subscribe(Messages.TaskDone, (_message, handle: TaskHandle) => this.#count(handle)),
+      this.app.pubsub.subscribe(Messages.JobDone, (_message, done: JobDone) => this.#countQueueJob(done)),
+    ]
   }
 
   override finalize(): void {
-    this.#unsubscribe?.()
-    this.#unsubscribe = undefined
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
   }
 
-  /** A snapshot of the counters, by kind. */
+  /** A snapshot of the counters of local jobs (TaskService), by kind. */
   byKind(): Record<string, KindCounters> {
-    const snapshot: Record<string, KindCounters> = {}
-    for (const [kind, counters] of this.#counters) snapshot[kind] = { ...counters }
-    return snapshot
+    return snapshot(this.#counters)
+  }
+
+  /** A snapshot of the counters of queue jobs (QueueService) that ran on this instance, by kind. */
+  distributedByKind(): Record<string, KindCounters> {
+    return snapshot(this.#distributed)
   }
 
   #count(handle: TaskHandle): void {
@@ -56,4 +75,16 @@ export class StatsService extends Service {
     // task_done! is only published for final states; 'queued'/'running' can never reach this point.
     if (counters !== undefined && handle.state !== 'queued' && handle.state !== 'running') counters[handle.state] += 1
   }
+
+  #countQueueJob(done: JobDone): void {
+    const kind = queueJobKindOf(done)
+    const counters = kind === undefined ? undefined : this.#distributed.get(kind)
+    if (counters !== undefined) counters[QUEUE_STATES[done.state]] += 1
+  }
+}
+
+function snapshot(counters: ReadonlyMap<string, KindCounters>): Record<string, KindCounters> {
+  const copy: Record<string, KindCounters> = {}
+  for (const [kind, values] of counters) copy[kind] = { ...values }
+  return copy
 }

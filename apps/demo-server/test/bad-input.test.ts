@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { DemoApp } from '../src/demo-app.js'
-import { collectUnhandledRejections, postJson, rawRequest, startDemo } from './helpers.js'
+import { collectUnhandledRejections, MEMORY_QUEUES, postJson, rawRequest, startDemo } from './helpers.js'
 
 collectUnhandledRejections()
 
@@ -46,7 +46,7 @@ describe('POST /jobs with a bad body answers 400 and schedules nothing', () => {
     ['a count given as a string', '{"kind": "email", "count": "3"}', `${INTEGER}, got "3" (string)`],
     ['a null count', '{"kind": "email", "count": null}', `${INTEGER}, got null (object)`],
     ['a boolean count', '{"kind": "email", "count": true}', `${INTEGER}, got true (boolean)`],
-    ['an unknown field', '{"kind": "email", "count": 1, "priority": 9}', 'Unknown field(s) `priority`; expected only `kind` and `count`'],
+    ['an unknown field', '{"kind": "email", "count": 1, "priority": 9}', 'Unknown field(s) `priority`; expected only `kind`, `count` and `distributed`'],
     ['a __proto__ field', '{"kind": "email", "count": 1, "__proto__": {"polluted": true}}', 'Unknown field(s) `__proto__`'],
   ])('%s', async (_case, body, message) => {
     const url = await start()
@@ -176,7 +176,7 @@ describe('where it listens', () => {
     vi.stubEnv('PORT', '0')
     const { createTestApplication } = await import('@tsab/core/testing')
     const { DemoApp } = await import('../src/demo-app.js')
-    app = await createTestApplication({}, DemoApp)
+    app = await createTestApplication({ config: MEMORY_QUEUES }, DemoApp)
     expect(app.config.get('web', 'listen')).toBe('127.0.0.1:8080')
     expect(app.http.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(app.http.url).not.toBe('http://127.0.0.1:8080')
@@ -186,7 +186,7 @@ describe('where it listens', () => {
     vi.stubEnv('PORT', '0')
     const { createTestApplication } = await import('@tsab/core/testing')
     const { DemoApp } = await import('../src/demo-app.js')
-    app = await createTestApplication({ config: { web: { listen: '127.0.0.1:1' } } }, DemoApp)
+    app = await createTestApplication({ config: { ...MEMORY_QUEUES, web: { listen: '127.0.0.1:1' } } }, DemoApp)
     expect(app.http.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(app.http.url).not.toBe('http://127.0.0.1:1')
     expect((await fetch(`${app.http.url}/health`)).status).toBe(200)
@@ -200,7 +200,7 @@ describe('where it listens', () => {
     const { createTestApplication } = await import('@tsab/core/testing')
     const { DemoApp } = await import('../src/demo-app.js')
     vi.stubEnv('PORT', (env as { PORT?: string }).PORT ?? '')
-    await expect(createTestApplication({ config: { web: { listen: '127.0.0.1:0', ...web } } }, DemoApp)).rejects.toThrow(
+    await expect(createTestApplication({ config: { ...MEMORY_QUEUES, web: { listen: '127.0.0.1:0', ...web } } }, DemoApp)).rejects.toThrow(
       message,
     )
   })

@@ -19,14 +19,30 @@ export function memoryLogger(): { logger: Logger; lines: LogLine[] } {
   return { logger, lines }
 }
 
-/** A started DemoApp (no signal handlers, silent unless a logger is given) on 127.0.0.1 and a free port. */
+/**
+ * Config that keeps a DemoApp's QueueService on the memory backend even when `REDIS_URL` is set in the
+ * environment: only the tests that mean to use Redis do.
+ */
+export const MEMORY_QUEUES = { QueueService: { backend: 'memory' } } as const
+
+/**
+ * A started DemoApp (no signal handlers, silent unless a logger is given) on 127.0.0.1 and a free port. Its
+ * QueueService uses the memory backend even when `REDIS_URL` is set, unless `queueService` says otherwise.
+ */
 export async function startDemo(
-  options: ApplicationOptions & { web?: Record<string, unknown> } = {},
+  options: ApplicationOptions & { web?: Record<string, unknown>; queueService?: Record<string, unknown> } = {},
 ): Promise<{ app: DemoApp; url: string }> {
   vi.stubEnv('PORT', '') // a PORT in the developer's shell must not move the test server
-  const { web, ...rest } = options
+  const { web, queueService, ...rest } = options
   const app = await createTestApplication<DemoApp>(
-    { ...rest, config: { ...rest.config, web: { listen: '127.0.0.1:0', ...web } } },
+    {
+      ...rest,
+      config: {
+        ...rest.config,
+        web: { listen: '127.0.0.1:0', ...web },
+        QueueService: { ...MEMORY_QUEUES.QueueService, ...queueService },
+      },
+    },
     DemoApp,
   )
   return { app, url: app.http.url! }

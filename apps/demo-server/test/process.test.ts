@@ -1,16 +1,20 @@
 /**
  * Real processes: builds the demo server, runs `node dist/main.js` as a user would, talks to it over HTTP and
- * stops it with real signals.
+ * stops it with real signals; with REDIS_URL set, also two instances sharing distributed jobs on one Redis.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { Redis } from 'ioredis'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const appDir = fileURLToPath(new URL('../', import.meta.url))
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const coreDist = fileURLToPath(new URL('../../../packages/core/dist/index.js', import.meta.url))
+const bullmqDist = fileURLToPath(new URL('../../../packages/bullmq/dist/index.js', import.meta.url))
+const redisUrl = process.env['REDIS_URL'] || undefined
 
 function tsc(project: string): void {
   const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: root, encoding: 'utf8' })
@@ -21,6 +25,7 @@ beforeAll(() => {
   // @tsab/core is built by `npm run setup` / CI before the tests run (and rebuilt by its own process tests);
   // build it here only on a checkout where it was never built, so two builds never write the same files at once.
   if (!existsSync(coreDist)) tsc('packages/core/tsconfig.build.json')
+  if (!existsSync(bullmqDist)) tsc('packages/bullmq/tsconfig.build.json')
   tsc('apps/demo-server/tsconfig.build.json')
   if (!existsSync(main)) throw new Error(`the build produced no ${main}`)
 }, 120_000)
@@ -42,7 +47,8 @@ function startServer(env: Record<string, string>): Server {
   const { PORT: _port, TSAB__WEB__LISTEN: _listen, ...inherited } = process.env
   const child = spawn(process.execPath, [main], {
     cwd: appDir,
-    env: { ...inherited, LOG_LEVEL: 'info', LOG_PRETTY: '', ...env },
+    // The memory backend unless a test asks for Redis: a REDIS_URL in the environment must not change these tests.
+    env: { ...inherited, LOG_LEVEL: 'info', LOG_PRETTY: '', TSAB__QUEUESERVICE__BACKEND: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)
@@ -121,4 +127,59 @@ describe('the built demo server in a real process', () => {
     first.child.kill('SIGTERM')
     expect(await first.exited).toEqual({ code: 0, signal: null })
   })
+})
+
+/** Deletes every key under `prefix`. */
+async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  await redis.connect()
+  try {
+    const keys = await redis.keys(`${prefix}:*`)
+    if (keys.length > 0) await redis.del(...keys)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+interface QueueStatsBody {
+  queues: { backend: string; stats: { waiting: number; active: number; delayed: number; completed: number; failed: number } }
+}
+
+const skipRedis = redisUrl === undefined
+const SKIP_REASON = ' — skipped: REDIS_URL is not set (start redis-server and export REDIS_URL=redis://127.0.0.1:6379 to run)'
+
+describe.skipIf(skipRedis)(`two built demo servers on one Redis${skipRedis ? SKIP_REASON : ''}`, () => {
+  const prefix = `demo-process-${randomUUID().slice(0, 8)}`
+  afterEach(async () => {
+    if (redisUrl !== undefined) await deletePrefix(redisUrl, prefix)
+  })
+
+  it('share distributed jobs; one stopped with SIGTERM mid-way exits 0 and the other finishes its jobs', async () => {
+    const env = { REDIS_URL: redisUrl!, TSAB__QUEUESERVICE__BACKEND: 'bullmq', TSAB__QUEUESERVICE__PREFIX: prefix, PORT: '0' }
+    const a = startServer(env)
+    const b = startServer(env)
+    const [urlA, urlB] = await Promise.all([a, b].map(async (server) => String((await server.waitForLog(/^Listening on /))['url'])))
+    const stats = async (url: string): Promise<QueueStatsBody['queues']> =>
+      ((await (await fetch(`${url}/tasks`)).json()) as QueueStatsBody).queues
+
+    const res = await fetch(`${urlA}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'resize', count: 60, distributed: true }), // 200-600 ms each, 10 at a time per instance
+    })
+    expect(res.status).toBe(202)
+    expect(await res.json()).toMatchObject({ distributed: true, backend: 'bullmq' })
+    await expect.poll(async () => (await stats(urlB)).stats.completed, { timeout: 10_000, interval: 20 }).toBeGreaterThan(0)
+
+    a.child.kill('SIGTERM') // with jobs running: they go back to the queue for b
+    expect(await a.exited).toEqual({ code: 0, signal: null })
+    expect(a.lines.filter((line) => (line['level'] as number) >= 50)).toEqual([])
+
+    await expect.poll(async () => (await stats(urlB)).stats, { timeout: 20_000, interval: 50 }).toEqual({
+      waiting: 0, active: 0, delayed: 0, completed: 60, failed: 0,
+    })
+    b.child.kill('SIGINT')
+    expect(await b.exited).toEqual({ code: 0, signal: null })
+    expect(b.lines.filter((line) => (line['level'] as number) >= 50)).toEqual([])
+  }, 45_000)
 })

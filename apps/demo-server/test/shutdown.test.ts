@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import { TestClock } from '@tsab/core/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DemoApp } from '../src/demo-app.js'
-import { collectUnhandledRejections, memoryLogger, startDemo } from './helpers.js'
+import { collectUnhandledRejections, MEMORY_QUEUES, memoryLogger, startDemo } from './helpers.js'
 
 collectUnhandledRejections()
 
@@ -111,7 +111,7 @@ describe('graceful close at finalize', () => {
 
   it('a stop before anything was started leaves no server behind', async () => {
     const { DemoApp } = await import('../src/demo-app.js')
-    const created = new DemoApp({ handleSignals: false, config: { logging: { level: 'silent' } } })
+    const created = new DemoApp({ handleSignals: false, config: { ...MEMORY_QUEUES, logging: { level: 'silent' } } })
     expect(await created.stop()).toBe(0)
     expect(created.http.url).toBeUndefined()
   })
