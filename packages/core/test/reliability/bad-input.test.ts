@@ -109,7 +109,7 @@ let pubsub: PubSub
 let config: Config
 
 beforeAll(async () => {
-  app = await createTestApplication()
+  app = await createTestApplication({ config: { TaskService: { shutdown_timeout: '20ms' } } })
   handle = app.taskService.spawn(() => new Promise(() => {}), { name: 'never' })
   manager = new TaskManager({ name: 'bad-input', logger: silent })
   requests = new RequestCache({ name: 'bad-input-requests', logger: silent })
@@ -350,5 +350,34 @@ describe('huge values', () => {
     await timeoutTask.settled
     expect(fired).toEqual(['sleep cancelled'])
     expect(timeoutTask.state).toBe('succeeded')
+  })
+})
+
+describe('config files and environment never pollute prototypes', () => {
+  it('__proto__, constructor and prototype keys in JSON, INI and env stay plain data', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'tsab-proto-'))
+    try {
+      const json = join(dir, 'evil.json')
+      writeFileSync(json, '{"__proto__": {"polluted": "json"}, "web": {"__proto__": {"polluted": "json2"}, "constructor": {"prototype": {"polluted": "json3"}}}}')
+      const ini = join(dir, 'evil.ini')
+      writeFileSync(ini, '[__proto__]\npolluted = ini\n[constructor]\nprototype = ini2\n[web]\n__proto__ = ini3\n')
+      const env = { TSAB____proto____polluted: 'env', TSAB__constructor__prototype: 'env2', TSAB__web____proto__: 'env3' }
+      const before = Object.getOwnPropertyNames(Object.prototype).sort()
+      const configs = [new Config({ configFile: json, env }), new Config({ configFile: ini, env })]
+      for (const config of configs) {
+        config.addDefaults('__proto__', { polluted: 'defaults' })
+        config.get('web', '__proto__')
+        config.section('__proto__')
+        config.section('web')
+      }
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before)
+      expect((Object.prototype as Record<string, unknown>)['polluted']).toBeUndefined()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -90,7 +90,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ op: 'stop' as const }) },
 )
 const programArb = fc.record({
-  ops: fc.array(opArb, { minLength: 1, maxLength: 40 }),
+  ops: fc.array(opArb, { minLength: 1, maxLength: 40, size: 'medium' }),
   throwingSubscriber: fc.boolean(),
   maxConcurrency: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
 })
@@ -403,7 +403,7 @@ describe('invariants under random programs', () => {
         expect(collector.faults).toEqual([])
         if (process.env['PROP_DEBUG']) console.log(JSON.stringify({ stragglers: listed.length, ops: ops.length, handles: world.handles.length, stats, states: world.handles.map((h) => h.state[0]).join('') }))
       }),
-      { numRuns: Number(process.env["PROP_RUNS"] ?? 60), interruptAfterTimeLimit: 20_000, markInterruptAsFailure: false },
+      { numRuns: Number(process.env["PROP_RUNS"] ?? 100), interruptAfterTimeLimit: 20_000, markInterruptAsFailure: false },
     )
   }, 60_000)
 })
