@@ -176,7 +176,9 @@ export class TaskGroup {
     } catch (error) {
       bodyFailed = true
       bodyError = error
-      if (!isCancellation(error)) this.#fail(error)
+      // Like a child: rejecting with the group signal's own reason after it aborted (throwIfAborted()) is a cancellation.
+      const ownAbort = this.signal.aborted && error === this.signal.reason
+      if (!isCancellation(error) && !ownAbort) this.#fail(error)
       // The body was cancelled by something else than the group: its children go with it.
       else this.#abort(error)
     }
