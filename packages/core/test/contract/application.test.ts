@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import { container as rootContainer } from 'tsyringe'
 import {
   Application,
@@ -18,6 +18,11 @@ import {
   TaskService,
   createLogger,
   type ApplicationOptions,
+  type Clock,
+  type DependencyContainer,
+  type Logger,
+  type ModuleClass,
+  type ServiceClass,
 } from '@tsab/core'
 import { TestClock, createTestApplication } from '@tsab/core/testing'
 import { Level, collectUnhandledRejections, memoryLogger, turns } from './contract-helpers.js'
@@ -245,6 +250,32 @@ describe('§2 init-time and run-time', () => {
   })
 })
 
+describe('§2 with the default real clock under vi fake timers', () => {
+  it('ticks, task timeouts and waitFor follow the faked timers; tasks still start; stop() completes', async () => {
+    vi.useFakeTimers()
+    try {
+      const app = await createTestApplication()
+      let ticks = 0
+      app.pubsub.subscribe(Messages.ApplicationTick, () => void ticks++)
+      const [quick] = app.taskService.schedule(async () => 5)
+      expect(await quick!.result).toBe(5)
+      const slow = app.taskService.spawn((signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))), { timeoutMs: 100 })
+      await vi.advanceTimersByTimeAsync(3000)
+      expect(ticks).toBe(3)
+      expect(slow.state).toBe('cancelled')
+      const waiting = app.pubsub.waitFor('Never!', { timeoutMs: 50 }).catch((e: unknown) => e)
+      await vi.advanceTimersByTimeAsync(50)
+      expect((await waiting as Error).name).toBe('TimeoutError')
+      const stopping = app.stop()
+      await vi.advanceTimersByTimeAsync(10)
+      expect(await stopping).toBe(0)
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
 describe('§2 exit-time', () => {
   it('publishes stop! (with the counter) before exit!, then app.finalize(), services, modules; state stopping throughout', async () => {
     const seen: string[] = []
@@ -365,6 +396,31 @@ describe('§2 exit-time', () => {
     expect(clock.pending).toBe(0)
   })
 
+  it('the whole exit-time fits exitTimeoutMs: a hanging finalize eats the budget, the TaskService still names its stragglers', async () => {
+    const { opts, lines, clock } = options({ exitTimeoutMs: 1000 })
+    class Stuck extends Service {
+      override finalize() {
+        return new Promise<void>(() => {})
+      }
+    }
+    const app = track(new Application(opts))
+    app.addService(Stuck)
+    await app.start()
+    app.taskService.spawn(() => new Promise(() => {}), { name: 'deaf' })
+    await turns(2)
+    let code: number | undefined
+    void app.stop().then((c) => (code = c))
+    await clock.advance(999)
+    await turns(2)
+    expect(code).toBeUndefined()
+    await clock.advance(1)
+    await turns(3)
+    expect(code).toBe(0)
+    expect(app.state).toBe('stopped')
+    expect(lines.some((l) => l.level === Level.warn && l.msg === '1 pending and incomplete tasks: deaf')).toBe(true)
+    expect(clock.pending).toBe(0)
+  })
+
   it('a failing initialize() finalizes the initialized services in reverse order and start() rejects with that error', async () => {
     const order: string[] = []
     const make = (name: string, fail = false) =>
@@ -386,5 +442,41 @@ describe('§2 exit-time', () => {
     expect(order).toEqual(['B', 'A'])
     expect(app.state).toBe('stopped')
     expect(app.exitCode).toBe(1)
+  })
+})
+
+describe('§2 signatures', () => {
+  it('match the contract', () => {
+    expectTypeOf<Application['name']>().toEqualTypeOf<string>()
+    expectTypeOf<Application['container']>().toEqualTypeOf<DependencyContainer>()
+    expectTypeOf<Application['logger']>().toEqualTypeOf<Logger>()
+    expectTypeOf<Application['config']>().toEqualTypeOf<Config>()
+    expectTypeOf<Application['pubsub']>().toEqualTypeOf<PubSub>()
+    expectTypeOf<Application['taskService']>().toEqualTypeOf<TaskService>()
+    expectTypeOf<Application['state']>().toEqualTypeOf<'created' | 'initializing' | 'running' | 'stopping' | 'stopped'>()
+    expectTypeOf<Application['exitCode']>().toEqualTypeOf<number>()
+    expectTypeOf<Application['start']>().toEqualTypeOf<() => Promise<void>>()
+    expectTypeOf<Application['stop']>().toEqualTypeOf<(exitCode?: number) => Promise<number>>()
+    expectTypeOf<Application['run']>().toEqualTypeOf<() => Promise<number>>()
+    expectTypeOf<Application['hasService']>().toEqualTypeOf<(key: string | ServiceClass<Service>) => boolean>()
+    class Mailer extends Service {}
+    class Mod extends Module {}
+    const app = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false })
+    expectTypeOf(app.addService(Mailer)).toEqualTypeOf<Mailer>()
+    expectTypeOf(app.getService(Mailer)).toEqualTypeOf<Mailer>()
+    expectTypeOf(app.addModule(Mod)).toEqualTypeOf<Mod>()
+    expectTypeOf<ModuleClass<Mod>>().toMatchTypeOf<new (app: Application) => Mod>()
+    expectTypeOf<ApplicationOptions>().toEqualTypeOf<{
+      name?: string
+      config?: Record<string, Record<string, unknown>>
+      configFile?: string
+      logger?: Logger
+      container?: DependencyContainer
+      tickPeriodMs?: number
+      exitTimeoutMs?: number
+      handleSignals?: boolean
+      clock?: Clock
+    }>()
+    void app.stop()
   })
 })

@@ -2,8 +2,8 @@
  * Contract §5 (PubSub) through `@tsab/core`: subscription API, delivery order and snapshot semantics, error
  * isolation, deferred delivery, waitFor, the async subscriber, @subscribe and the Messages names.
  */
-import { describe, expect, it } from 'vitest'
-import { CancelledError, Messages, PubSub, TimeoutError, subscribe } from '@tsab/core'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { CancelledError, Messages, PubSub, TimeoutError, subscribe, type Subscriber } from '@tsab/core'
 import { TestClock, createTestApplication } from '@tsab/core/testing'
 import { Level, collectUnhandledRejections, memoryLogger, turns } from './contract-helpers.js'
 
@@ -319,5 +319,24 @@ describe('§5 Messages', () => {
       ApplicationTick86400: 'Application.tick/86400!',
       TaskDone: 'TaskService.task_done!',
     })
+  })
+})
+
+describe('§5 signatures', () => {
+  it('match the contract', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    expectTypeOf<Subscriber>().toEqualTypeOf<(message: string, ...args: any[]) => void | Promise<void>>()
+    expectTypeOf<PubSub['subscribe']>().toEqualTypeOf<(message: string, callback: Subscriber) => () => void>()
+    expectTypeOf<PubSub['once']>().toEqualTypeOf<(message: string, callback: Subscriber) => () => void>()
+    expectTypeOf<PubSub['unsubscribe']>().toEqualTypeOf<(message: string, callback: Subscriber) => boolean>()
+    expectTypeOf<PubSub['subscribeAll']>().toEqualTypeOf<(target: object) => () => void>()
+    expectTypeOf<PubSub['publish']>().toEqualTypeOf<(message: string, ...args: unknown[]) => void>()
+    expectTypeOf<PubSub['publishDeferred']>().toEqualTypeOf<(message: string, ...args: unknown[]) => void>()
+    expectTypeOf<PubSub['listenerCount']>().toEqualTypeOf<(message: string) => number>()
+    expectTypeOf<ReturnType<PubSub['waitFor']>>().toEqualTypeOf<Promise<unknown[]>>()
+    expectTypeOf<Parameters<PubSub['waitFor']>[1]>().toMatchTypeOf<{ signal?: AbortSignal; timeoutMs?: number } | undefined>()
+    expectTypeOf(subscribe).toEqualTypeOf<(message: string) => MethodDecorator>()
+    expectTypeOf(Messages.TaskDone).toEqualTypeOf<'TaskService.task_done!'>()
+    expectTypeOf(Messages.ApplicationTick86400).toEqualTypeOf<'Application.tick/86400!'>()
   })
 })

@@ -182,6 +182,42 @@ describe('§3 Service', () => {
   })
 })
 
+describe('§3 bad input', () => {
+  it('throws synchronously with the standard message and registers nothing', () => {
+    const app = newApp()
+    class Svc extends Service {}
+    class Mod extends Module {}
+    expect(() => new Svc(undefined as never)).toThrow(TypeError)
+    expect(() => new Svc(undefined as never)).toThrow(/^Expected `app` to be .+, got undefined \(undefined\)$/)
+    expect(() => new Svc(app, '')).toThrow(RangeError)
+    expect(() => new Mod({} as never)).toThrow(TypeError)
+    for (const bad of [5, 'Svc', {}, null, () => {}, class NotAService {}]) {
+      expect(() => app.addService(bad as never)).toThrow(TypeError)
+      expect(() => app.addService(bad as never)).toThrow(/^Expected `service` to be .+, got .+/)
+    }
+    for (const bad of [5, {}, null]) {
+      expect(() => app.addModule(bad as never)).toThrow(TypeError)
+      expect(() => app.getService(bad as never)).toThrow(TypeError)
+      expect(() => app.hasService(bad as never)).toThrow(TypeError)
+    }
+    expect(() => app.getService('Svc')).toThrow()
+    expect(app.hasService(Svc)).toBe(false)
+  })
+
+  it('a constructor that throws registers nothing', () => {
+    const app = newApp()
+    class Broken extends Service {
+      constructor(app: Application) {
+        super(app)
+        throw new Error('ctor')
+      }
+    }
+    expect(() => app.addService(Broken)).toThrow('ctor')
+    expect(app.hasService('Broken')).toBe(false)
+    expect(app.container.isRegistered('Broken')).toBe(false)
+  })
+})
+
 describe('§3 Module', () => {
   it('keeps app; addModule is idempotent per class; initialize before services, finalize after them', async () => {
     const app = newApp()

@@ -2,7 +2,7 @@
  * Contract §4 (TaskService) through `@tsab/core`: queueing, names, signals, outcomes, task_done!, timeouts,
  * concurrency, what the framework itself schedules, and finalize.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
 import {
   Application,
   CancelledError,
@@ -10,7 +10,16 @@ import {
   Service,
   TimeoutError,
   type ApplicationOptions,
+  type BackoffOptions,
+  type ForeverHandle,
+  type ForeverSpec,
+  type Schedulable,
+  type TaskFunction,
   type TaskHandle,
+  type TaskInfo,
+  type TaskOptions,
+  type TaskService,
+  type TaskStats,
 } from '@tsab/core'
 import { TestClock } from '@tsab/core/testing'
 import { Level, collectUnhandledRejections, memoryLogger, turns } from './contract-helpers.js'
@@ -514,5 +523,31 @@ describe('§4 runForever and finalize', () => {
     const straggler = warnings.filter((l) => l.msg.includes('pending and incomplete tasks'))
     expect(straggler).toHaveLength(1)
     expect(straggler[0]!.msg).toBe('2 pending and incomplete tasks: rude1, rude2')
+  })
+})
+
+describe('§4 signatures', () => {
+  it('match the contract', () => {
+    expectTypeOf<TaskFunction<number>>().toEqualTypeOf<(signal: AbortSignal) => number | PromiseLike<number>>()
+    expectTypeOf<Schedulable<number>>().toEqualTypeOf<TaskFunction<number> | PromiseLike<number>>()
+    expectTypeOf<TaskService['schedule']>().toEqualTypeOf<(...tasks: Schedulable[]) => TaskHandle[]>()
+    expectTypeOf<TaskService['runForever']>().toEqualTypeOf<(...fns: Array<TaskFunction | ForeverSpec>) => ForeverHandle[]>()
+    expectTypeOf<TaskService['size']>().toEqualTypeOf<number>()
+    expectTypeOf<TaskService['list']>().toEqualTypeOf<() => TaskInfo[]>()
+    expectTypeOf<TaskService['stats']>().toEqualTypeOf<() => TaskStats>()
+    expectTypeOf<TaskService['onIdle']>().toEqualTypeOf<() => Promise<void>>()
+    const { app } = setup()
+    expectTypeOf(app.taskService.spawn(async () => 42)).toEqualTypeOf<TaskHandle<number>>()
+    expectTypeOf<TaskOptions>().toEqualTypeOf<{ name?: string; signal?: AbortSignal; timeoutMs?: number; owner?: string }>()
+    expectTypeOf<ForeverSpec>().toEqualTypeOf<{ name: string; run: TaskFunction; backoff?: BackoffOptions }>()
+    expectTypeOf<BackoffOptions>().toEqualTypeOf<{ initialMs?: number; maxMs?: number; factor?: number; jitter?: number; resetAfterMs?: number }>()
+    expectTypeOf<TaskHandle<number>['state']>().toEqualTypeOf<'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'>()
+    expectTypeOf<TaskHandle<number>['result']>().toEqualTypeOf<Promise<number>>()
+    expectTypeOf<TaskHandle<number>['settled']>().toEqualTypeOf<Promise<TaskHandle<number>>>()
+    expectTypeOf<TaskHandle<number>['value']>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<TaskHandle['cancel']>().toEqualTypeOf<(reason?: unknown) => boolean>()
+    expectTypeOf<ForeverHandle>().toEqualTypeOf<{ readonly name: string; readonly restarts: number; readonly running: boolean; cancel(reason?: unknown): boolean }>()
+    expectTypeOf<TaskInfo>().toEqualTypeOf<{ id: number; name: string; owner?: string; state: 'queued' | 'running'; ageMs: number }>()
+    expectTypeOf<TaskStats>().toEqualTypeOf<{ scheduled: number; queued: number; running: number; succeeded: number; failed: number; cancelled: number; restarts: number }>()
   })
 })
