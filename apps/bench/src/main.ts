@@ -15,8 +15,9 @@ import { memory, measureMemory } from './benchmarks/memory.js'
 import { shutdown } from './benchmarks/shutdown.js'
 import { taskManager } from './benchmarks/task-manager.js'
 import { idle } from './benchmarks/idle.js'
+import { bullmqThroughput, withRedis } from './benchmarks/bullmq-throughput.js'
 
-const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle]
+const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, ...withRedis(bullmqThroughput)]
 
 // `pnpm bench -- --quick` may pass the `--` separator through; options after it still count as options.
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')
