@@ -8,6 +8,7 @@ import type { EnqueueRequest, JobDefinition, QueueBackend } from './internal/bac
 import { BullmqBackend } from './internal/bullmq-backend.js'
 import { assertJsonPayload } from './internal/json-payload.js'
 import { MemoryBackend } from './internal/memory-backend.js'
+import { observed } from './internal/observed.js'
 import {
   assertFunction,
   assertNonEmptyString,
@@ -179,7 +180,8 @@ export class QueueService extends Service {
     if (o.priority !== undefined) request.priority = o.priority
     if (o.jobId !== undefined) request.jobId = o.jobId
     if (definition?.backoff !== undefined) request.backoff = definition.backoff
-    return this.#ready().then(() => this.#impl.enqueue(request)) as Promise<JobHandle<R>>
+    // Every promise handed out is observed: the caller may attach its handler a macrotask after it rejected.
+    return observed(this.#ready().then(() => this.#impl.enqueue(request)) as Promise<JobHandle<R>>)
   }
 
   /**
@@ -208,7 +210,11 @@ export class QueueService extends Service {
     if (this.#phase === 'closed') throw new InvalidStateError(`QueueService is shut down; cannot repeat "${name}"`)
     const id = everyMs !== undefined ? `${name}@every:${everyMs}` : `${name}@cron:${cron as string}`
     const request = { id, name, payloadJson: JSON.stringify(payload), ...(everyMs !== undefined ? { everyMs: everyMs as number } : { cron: cron as string }) }
-    return this.#ready().then(() => this.#impl.repeat(request))
+    return observed(
+      this.#ready()
+        .then(() => this.#impl.repeat(request))
+        .then((handle): RepeatHandle => ({ id: handle.id, cancel: () => observed(handle.cancel()) })),
+    )
   }
 
   /**
@@ -222,7 +228,7 @@ export class QueueService extends Service {
    */
   list(queue?: string): Promise<JobInfo[]> {
     if (queue !== undefined) assertNonEmptyString('queue', queue)
-    return this.#ready().then(() => this.#impl.list(this.#names(queue)))
+    return observed(this.#ready().then(() => this.#impl.list(this.#names(queue))))
   }
 
   /**
@@ -235,7 +241,7 @@ export class QueueService extends Service {
    */
   stats(queue?: string): Promise<QueueStats> {
     if (queue !== undefined) assertNonEmptyString('queue', queue)
-    return this.#ready().then(() => this.#impl.stats(this.#names(queue)))
+    return observed(this.#ready().then(() => this.#impl.stats(this.#names(queue))))
   }
 
   /** Connects (bullmq) and starts running the defined jobs. */

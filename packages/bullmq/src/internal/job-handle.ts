@@ -3,6 +3,7 @@
  * last known state; each backend decides when to settle it and how `cancel()` reaches the job.
  */
 import type { JobHandle, JobState } from '../queue-types.js'
+import { observed } from './observed.js'
 
 const FINISHED: ReadonlySet<JobState> = new Set(['completed', 'failed', 'cancelled'])
 
@@ -47,10 +48,11 @@ export class JobRecordHandle<R = unknown> implements JobHandle<R> {
 
   cancel(reason?: string): Promise<boolean> {
     if (reason !== undefined && typeof reason !== 'string') {
-      return Promise.reject(new TypeError(`Expected \`reason\` to be a string, got ${typeof reason}`))
+      return observed(Promise.reject(new TypeError(`Expected \`reason\` to be a string, got ${typeof reason}`)))
     }
     if (this.isFinished) return Promise.resolve(false)
-    return this.#cancel(this, reason)
+    // Observed: a backend failure rejects it, and the caller may attach its handler only later.
+    return observed(this.#cancel(this, reason))
   }
 
   /** Moves an unfinished job to another unfinished state. */

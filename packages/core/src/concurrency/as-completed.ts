@@ -5,6 +5,7 @@
 import { type Clock, realClock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
 import { assertNumber, assertOptionalObject, assertOptionalSignal } from '../internal/validate.js'
+import { observed } from '../internal/observed.js'
 import { assertOptionalClock, collectThenables, onAbort } from '../internal/waiter.js'
 
 /**
@@ -132,10 +133,13 @@ export function asCompleted<T extends PromiseLike<unknown>>(tasks: Iterable<T>, 
 
   const iterator: AsyncIterableIterator<T> = {
     next(): Promise<IteratorResult<T>> {
-      return new Promise((resolve, reject) => {
-        takers.push({ resolve, reject })
-        pump()
-      })
+      // Observed: a next() that rejects at the deadline may be awaited only later.
+      return observed(
+        new Promise((resolve, reject) => {
+          takers.push({ resolve, reject })
+          pump()
+        }),
+      )
     },
     return(): Promise<IteratorResult<T>> {
       finished = true

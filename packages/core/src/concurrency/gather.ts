@@ -5,6 +5,7 @@
 import { CancelledError } from '../errors/cancellation.js'
 import type { Schedulable } from '../tasks/task-types.js'
 import { assertBoolean, assertOptionalObject, assertOptionalSignal, expectedMessage, isThenable } from '../internal/validate.js'
+import { rejected } from '../internal/observed.js'
 import { Waiter, observe } from '../internal/waiter.js'
 
 /**
@@ -77,7 +78,7 @@ export function gather<T>(tasks: Array<Schedulable<T>>, options?: GatherOptions)
   if (signal?.aborted === true) {
     // Thenables are already running: observe them so their rejections stay handled; call no function.
     for (const task of tasks) if (typeof task !== 'function') observe(task)
-    return Promise.reject(new CancelledError(signal.reason))
+    return rejected(new CancelledError(signal.reason))
   }
 
   // One controller per unfinished function child, so an abort of gather reaches only those still running.

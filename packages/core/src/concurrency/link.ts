@@ -5,6 +5,7 @@
 import { CancelledError, ChildCancelledError } from '../errors/cancellation.js'
 import type { TaskHandle } from '../tasks/task-types.js'
 import { assertBoolean, assertOptionalObject, assertOptionalSignal, expectedMessage, isThenable } from '../internal/validate.js'
+import { rejected } from '../internal/observed.js'
 import { Waiter } from '../internal/waiter.js'
 
 function assertHandle(name: string, value: unknown): asserts value is TaskHandle<unknown> {
@@ -126,7 +127,7 @@ export function awaitChild<T>(child: TaskHandle<T>, options?: AwaitChildOptions)
   assertBoolean('options.propagate', propagate)
   if (signal?.aborted === true) {
     if (propagate) child.cancel(signal.reason)
-    return Promise.reject(new CancelledError(signal.reason))
+    return rejected(new CancelledError(signal.reason))
   }
   const waiter = new Waiter<T>({
     signal,

@@ -4,6 +4,7 @@
  */
 import { InvalidStateError } from '../errors/errors.js'
 import { assertFunction } from '../internal/validate.js'
+import { observed } from '../internal/observed.js'
 import { WaitQueue } from '../internal/wait-queue.js'
 import { assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
 import type { BlockingOptions } from './wait-options.js'
@@ -94,7 +95,7 @@ export class Lock {
   use<T>(fn: () => T | PromiseLike<T>, options?: BlockingOptions): Promise<T> {
     assertFunction('fn', fn)
     assertWaitOptions(options)
-    return this.#use(fn, options)
+    return observed(this.#use(fn, options))
   }
 
   async #use<T>(fn: () => T | PromiseLike<T>, options: BlockingOptions | undefined): Promise<T> {

@@ -6,6 +6,7 @@
 import { InvalidStateError } from '../errors/errors.js'
 import { QueueEmpty, QueueFull, QueueShutDown } from '../errors/queue-errors.js'
 import { assertBoolean, assertNumber, assertOptionalObject } from '../internal/validate.js'
+import { rejected } from '../internal/observed.js'
 import { WaitQueue } from '../internal/wait-queue.js'
 import { Waiter, assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
 import type { BlockingOptions } from './wait-options.js'
@@ -151,7 +152,7 @@ export class Queue<T> {
     assertWaitOptions(options)
     const aborted = rejectIfAborted(options?.signal)
     if (aborted !== undefined) return aborted
-    if (this.#shutDown !== undefined) return Promise.reject(this.#shutDownError())
+    if (this.#shutDown !== undefined) return rejected(this.#shutDownError())
     if (this.#putters.size === 0 && !this.#isFull()) {
       this.#insert(item)
       return Promise.resolve()
@@ -190,7 +191,7 @@ export class Queue<T> {
     const aborted = rejectIfAborted(options?.signal)
     if (aborted !== undefined) return aborted
     if (this.size > 0) return Promise.resolve(this.#take())
-    if (this.#shutDown !== undefined) return Promise.reject(this.#shutDownError())
+    if (this.#shutDown !== undefined) return rejected(this.#shutDownError())
     return this.#getters.wait({ signal: options?.signal, timeoutMs: options?.timeoutMs, clock: options?.clock }, undefined)
   }
 

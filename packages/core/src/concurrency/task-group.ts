@@ -9,6 +9,7 @@ import { InvalidStateError } from '../errors/errors.js'
 import { Task, type TaskHost } from '../tasks/task.js'
 import type { TaskFunction, TaskHandle } from '../tasks/task-types.js'
 import { assertFunction, assertOptionalObject, assertOptionalSignal, assertString } from '../internal/validate.js'
+import { observed, rejected } from '../internal/observed.js'
 import { onAbort } from '../internal/waiter.js'
 
 /**
@@ -130,8 +131,8 @@ export class TaskGroup {
     assertOptionalObject('options', options)
     const parent = options?.signal
     assertOptionalSignal('options.signal', parent)
-    if (parent?.aborted === true) return Promise.reject(new CancelledError(parent.reason))
-    return new TaskGroup().#run(body, parent)
+    if (parent?.aborted === true) return rejected(new CancelledError(parent.reason))
+    return observed(new TaskGroup().#run(body, parent))
   }
 
   /**

@@ -6,6 +6,7 @@ import { type Clock, realClock } from '../clock/clock.js'
 import { CancelledError, TimeoutError, isCancellation } from '../errors/cancellation.js'
 import type { TaskFunction } from '../tasks/task-types.js'
 import { assertFunction, assertNumber, assertOptionalObject, assertOptionalSignal, isThenable } from '../internal/validate.js'
+import { observed, rejected } from '../internal/observed.js'
 import { assertOptionalClock, onAbort } from '../internal/waiter.js'
 
 /**
@@ -69,11 +70,11 @@ export function withTimeout<T>(task: TaskFunction<T>, timeoutMs: number, options
   assertOptionalSignal('options.signal', options?.signal)
   assertOptionalClock('options.clock', options?.clock)
   const outer = options?.signal
-  if (outer?.aborted === true) return Promise.reject(new CancelledError(outer.reason))
+  if (outer?.aborted === true) return rejected(new CancelledError(outer.reason))
   const clock = options?.clock ?? realClock
   const controller = new AbortController()
 
-  return new Promise<T>((resolve, reject) => {
+  const promise = new Promise<T>((resolve, reject) => {
     // What the call reports once the task has settled, when the deadline or the outer signal came first.
     let interruption: TimeoutError | CancelledError | undefined
     let timerArmed = true
@@ -119,4 +120,6 @@ export function withTimeout<T>(task: TaskFunction<T>, timeoutMs: number, options
       finish(true, out)
     }
   })
+  // Observed: the caller may attach its handler a macrotask after the deadline passed.
+  return observed(promise)
 }

@@ -6,6 +6,7 @@
 import { CancelledError } from '../errors/cancellation.js'
 import { InvalidStateError } from '../errors/errors.js'
 import type { Logger } from '../logging/logger.js'
+import { observed } from '../internal/observed.js'
 import { assertFunction, assertOptionalObject } from '../internal/validate.js'
 import { defaultLogger } from '../tasks/task-manager.js'
 
@@ -176,7 +177,8 @@ export class Future<T> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#ensurePromise().then(onfulfilled, onrejected)
+    // Observed too: `const p = future.then(f)` on a failed future may be awaited only a macrotask later.
+    return observed(this.#ensurePromise().then(onfulfilled, onrejected))
   }
 
   #ensurePromise(): Promise<T> {
@@ -189,7 +191,7 @@ export class Future<T> implements PromiseLike<T> {
       } else {
         this.#promise = this.#state === 'resolved' ? Promise.resolve(this.#outcome as T) : Promise.reject(this.#outcome)
       }
-      // Our own promise never counts as unhandled; what the caller derives from it is the caller's.
+      // Our own promise never counts as unhandled.
       this.#promise.catch(noop)
     }
     return this.#promise

@@ -7,6 +7,7 @@ import { realClock, type Clock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
 import { CacheNotFoundError } from '../errors/errors.js'
 import { guardLogger } from '../internal/guarded-logger.js'
+import { observed, rejected } from '../internal/observed.js'
 import type { Logger } from '../logging/logger.js'
 import {
   assertFunction,
@@ -65,8 +66,9 @@ export interface WaitForCacheOptions {
 
 interface Stored {
   readonly cache: NumberCache
-  // The armed timeout on the clock, cleared by pop(), clear() and shutdown.
+  // The armed timeout on the clock, cleared by pop(), clear() and shutdown; none for a `timeoutDelay` of Infinity.
   readonly timer: unknown
+  readonly armed: boolean
 }
 
 interface Waiter {
@@ -148,8 +150,10 @@ export class RequestCache extends TaskManager {
    * value). Returns the cache, or `null` when the key is already stored (an error is logged, the cache's futures
    * are left pending) or the RequestCache is shut down (its futures are cancelled).
    *
+   * A `timeoutDelay` of `Infinity` means the cache never times out (no timer is armed).
+   *
    * @throws `TypeError` when `cache` is not a NumberCache or its `timeoutDelay` is not a number; `RangeError` when
-   *   `timeoutDelay` is ≤ 0, NaN or infinite
+   *   `timeoutDelay` is ≤ 0 or NaN
    * @example
    * ```ts
    * const cache = requestCache.add(new PingCache(requestCache, 7))
@@ -167,13 +171,15 @@ export class RequestCache extends TaskManager {
     let delay = this.#passthroughMs
     if (delay === undefined) {
       delay = cache.timeoutDelay
-      assertNumber('timeoutDelay', delay, { min: 0, exclusiveMin: true })
+      assertNumber('timeoutDelay', delay, { min: 0, exclusiveMin: true, allowInfinity: true })
     }
     if (this.#caches.has(key)) {
       this.#logger.error({ cache: key, owner: this.name }, `A cache is already stored under ${key}; the new one was not added`)
       return null
     }
-    const stored: Stored = { cache, timer: this.#clock.setTimeout(() => this.#timedOut(key, stored), delay) }
+    // Infinity never reaches the clock: Node's setTimeout would fire it at once.
+    const armed = delay !== Infinity
+    const stored: Stored = { cache, armed, timer: armed ? this.#clock.setTimeout(() => this.#timedOut(key, stored), delay) : undefined }
     this.#caches.set(key, stored)
     const waiters = this.#waiters.get(key)
     if (waiters !== undefined) {
@@ -225,7 +231,7 @@ export class RequestCache extends TaskManager {
     const stored = this.#caches.get(key)
     if (stored === undefined) throw new CacheNotFoundError(prefix, number)
     this.#caches.delete(key)
-    this.#clock.clearTimeout(stored.timer)
+    this.#disarm(stored)
     return stored.cache
   }
 
@@ -273,9 +279,9 @@ export class RequestCache extends TaskManager {
     const key = keyOf(prefix, number)
     const stored = this.#caches.get(key)
     if (stored !== undefined) return Promise.resolve(stored.cache)
-    if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason))
-    if (this.isShutdown) return Promise.reject(new CancelledError(`RequestCache "${this.name}" is shut down`))
-    return new Promise<NumberCache>((resolve, reject) => {
+    if (signal?.aborted) return rejected(new CancelledError(signal.reason))
+    if (this.isShutdown) return rejected(new CancelledError(`RequestCache "${this.name}" is shut down`))
+    const promise = new Promise<NumberCache>((resolve, reject) => {
       let timer: unknown
       const onAbort = (): void => waiter.reject(new CancelledError(signal!.reason))
       const cleanup = (): void => {
@@ -306,6 +312,8 @@ export class RequestCache extends TaskManager {
         }, timeoutMs)
       }
     })
+    // Observed: the caller may attach its handler only after the timeout or the shutdown.
+    return observed(promise)
   }
 
   /**
@@ -319,7 +327,7 @@ export class RequestCache extends TaskManager {
    * ```
    */
   clear(): void {
-    for (const stored of this.#caches.values()) this.#clock.clearTimeout(stored.timer)
+    for (const stored of this.#caches.values()) this.#disarm(stored)
     this.#caches.clear()
   }
 
@@ -351,7 +359,7 @@ export class RequestCache extends TaskManager {
     const tasksDone = super.shutdownTaskManager(options)
     const reason = `RequestCache "${this.name}" is shut down`
     for (const stored of this.#caches.values()) {
-      this.#clock.clearTimeout(stored.timer)
+      this.#disarm(stored)
       this.#cancelFutures(stored.cache, reason)
     }
     this.#caches.clear()
@@ -364,6 +372,10 @@ export class RequestCache extends TaskManager {
     promise.catch(noop)
     this.#shutdown = promise
     return promise
+  }
+
+  #disarm(stored: Stored): void {
+    if (stored.armed) this.#clock.clearTimeout(stored.timer)
   }
 
   #timedOut(key: string, stored: Stored): void {

@@ -5,6 +5,7 @@
  */
 import { type Clock, realClock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
+import { observed, rejected } from './observed.js'
 import { assertNumber, assertOptionalObject, assertOptionalSignal, expectedMessage, isThenable } from './validate.js'
 
 /** What a wait can be bounded by. */
@@ -43,10 +44,13 @@ export class Waiter<T> {
   readonly #onGiveUp: WaiterOptions['onGiveUp']
 
   constructor(options: WaiterOptions = {}) {
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve
-      this.#reject = reject
-    })
+    // Observed at once: public calls return this promise, and a caller may attach its handler only later.
+    this.promise = observed(
+      new Promise<T>((resolve, reject) => {
+        this.#resolve = resolve
+        this.#reject = reject
+      }),
+    )
     this.#clock = options.clock ?? realClock
     this.#onGiveUp = options.onGiveUp
     const signal = options.signal
@@ -108,9 +112,9 @@ export class Waiter<T> {
   }
 }
 
-/** A rejected promise with `CancelledError(signal.reason)` when `signal` is already aborted, else `undefined`. */
+/** An (observed) rejected promise with `CancelledError(signal.reason)` when `signal` is already aborted, else `undefined`. */
 export function rejectIfAborted(signal: AbortSignal | undefined): Promise<never> | undefined {
-  return signal?.aborted === true ? Promise.reject(new CancelledError(signal.reason)) : undefined
+  return signal?.aborted === true ? rejected(new CancelledError(signal.reason)) : undefined
 }
 
 /** Adds a one-shot abort listener and returns the function that removes it (a no-op without a signal). */

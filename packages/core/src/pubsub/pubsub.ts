@@ -8,6 +8,7 @@ import { EventEmitter } from 'eventemitter3'
 import { type Clock, realClock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
 import { nextMacrotask } from '../internal/macrotask.js'
+import { observed, rejected } from '../internal/observed.js'
 import {
   assertFunction,
   assertNonEmptyString,
@@ -396,8 +397,8 @@ export class PubSub {
     const { signal, timeoutMs } = options
     assertOptionalSignal('options.signal', signal)
     assertOptionalDuration('options.timeoutMs', timeoutMs)
-    if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason))
-    return new Promise<unknown[]>((resolve, reject) => {
+    if (signal?.aborted) return rejected(new CancelledError(signal.reason))
+    const promise = new Promise<unknown[]>((resolve, reject) => {
       let timer: unknown
       let settled = false
       const finish = (error: Error | undefined, args?: unknown[]): void => {
@@ -420,6 +421,8 @@ export class PubSub {
       }
       signal?.addEventListener('abort', onAbort, { once: true })
     })
+    // Observed: the caller may attach its handler only after the timeout has passed.
+    return observed(promise)
   }
 
   /**

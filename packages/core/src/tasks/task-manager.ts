@@ -9,6 +9,7 @@ import { DuplicateTaskError } from '../errors/errors.js'
 import { createLogger, type Logger } from '../logging/logger.js'
 import { guardLogger } from '../internal/guarded-logger.js'
 import { nextMacrotask } from '../internal/macrotask.js'
+import { observed, rejected } from '../internal/observed.js'
 import {
   assertBoolean,
   assertFunction,
@@ -242,13 +243,14 @@ export class TaskManager {
   replaceTask<T>(name: string, task: TaskFunction<T>, options?: RegisterOptions): Promise<TaskHandle<T>> {
     assertNonEmptyString('name', name)
     checkRegistration(task, options)
-    return (async () => {
+    // Observed: registering can still fail after the wait (e.g. the manager shut down meanwhile).
+    return observed((async () => {
       // Loop: someone may register the name again while we wait for the old task's cleanup.
       for (let old = this.cancelPendingTask(name); old !== undefined; old = this.cancelPendingTask(name)) {
         await old.settled
       }
       return this.registerTask(name, task, options)
-    })()
+    })())
   }
 
   /**
@@ -360,17 +362,19 @@ export class TaskManager {
     assertOptionalObject('options', options)
     const { signal } = options
     assertOptionalSignal('options.signal', signal)
-    if (signal?.aborted) return Promise.reject(new CancelledError(signal.reason))
+    if (signal?.aborted) return rejected(new CancelledError(signal.reason))
     const all = Promise.all([...this.#live].map((handle) => handle.settled)).then(noop)
     if (signal === undefined) return all
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(new CancelledError(signal.reason))
-      signal.addEventListener('abort', onAbort, { once: true })
-      void all.then(() => {
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      })
-    })
+    return observed(
+      new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => reject(new CancelledError(signal.reason))
+        signal.addEventListener('abort', onAbort, { once: true })
+        void all.then(() => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        })
+      }),
+    )
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { Application, type ApplicationOptions } from '../application/application.js'
 import { createLogger } from '../logging/logger.js'
+import { observed } from '../internal/observed.js'
 
 /**
  * Builds an application for a test (silent logger unless `options.logger` is given, no signal handlers),
@@ -23,9 +24,17 @@ import { createLogger } from '../logging/logger.js'
  * 42
  * ```
  */
-export async function createTestApplication<A extends Application = Application>(
+export function createTestApplication<A extends Application = Application>(
   options: ApplicationOptions = {},
   AppClass?: new (options: ApplicationOptions) => A,
+): Promise<A> {
+  // Observed: a failing initialize() rejects it, and the caller may attach its handler only later.
+  return observed(startTestApplication(options, AppClass))
+}
+
+async function startTestApplication<A extends Application>(
+  options: ApplicationOptions,
+  AppClass: (new (options: ApplicationOptions) => A) | undefined,
 ): Promise<A> {
   const Cls = (AppClass ?? Application) as new (options: ApplicationOptions) => A
   const app = new Cls({

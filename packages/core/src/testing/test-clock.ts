@@ -6,6 +6,7 @@ import type { Clock } from '../clock/clock.js'
 import { InvalidStateError } from '../errors/errors.js'
 import { BinaryHeap } from '../internal/binary-heap.js'
 import { yieldMacrotask } from '../internal/macrotask.js'
+import { observed } from '../internal/observed.js'
 import { assertFunction, assertNumber, assertOptionalObject } from '../internal/validate.js'
 
 interface VirtualTimer {
@@ -110,7 +111,8 @@ export class TestClock implements Clock {
   advance(ms: number): Promise<void> {
     // Checked before any await, so bad input throws at the call site like everywhere else in tsab.
     assertNumber('ms', ms, { min: 0 })
-    return this.#advance(ms)
+    // Observed: a timer callback that throws rejects it, and the caller may look only later.
+    return observed(this.#advance(ms))
   }
 
   async #advance(ms: number): Promise<void> {
@@ -129,7 +131,11 @@ export class TestClock implements Clock {
    * Fires timers until none is armed, moving time to each deadline. Throws `InvalidStateError` after
    * `loopLimit` timers (a periodic task re-arms for ever).
    */
-  async runAll(): Promise<void> {
+  runAll(): Promise<void> {
+    return observed(this.#runAll())
+  }
+
+  async #runAll(): Promise<void> {
     await this.#settle()
     for (let fired = 0; ; fired++) {
       const timer = this.#nextArmed()

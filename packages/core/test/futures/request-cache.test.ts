@@ -79,8 +79,8 @@ describe('RequestCache', () => {
       expect(rq.has('p', 1)).toBe(false)
     })
 
-    it('throws RangeError for a timeoutDelay <= 0, NaN or infinite and TypeError for a non-number; nothing is stored', () => {
-      for (const bad of [0, -1, Number.NaN, Infinity]) {
+    it('throws RangeError for a timeoutDelay <= 0 or NaN and TypeError for a non-number; nothing is stored', () => {
+      for (const bad of [0, -1, Number.NaN, -Infinity]) {
         const cache = new Probe(rq, 1)
         cache.delay = bad
         expect(() => rq.add(cache)).toThrow(RangeError)
@@ -91,6 +91,31 @@ describe('RequestCache', () => {
       expect(() => rq.add({} as never)).toThrow(TypeError)
       expect(rq.size).toBe(0)
       expect(clock.pending).toBe(0)
+    })
+
+    it('takes a timeoutDelay of Infinity as "never times out": no timer is armed, pop() still works', async () => {
+      const cache = new Probe(rq, 1)
+      cache.delay = Infinity
+      expect(rq.add(cache)).toBe(cache)
+      expect(clock.pending).toBe(0)
+      await clock.advance(2 ** 32)
+      expect(rq.has('probe', 1)).toBe(true)
+      expect(cache.timedOut).toBe(0)
+      expect(cache.future.isDone).toBe(false)
+      expect(rq.pop('probe', 1)).toBe(cache)
+      cache.future.setResult(1)
+    })
+
+    it('never times out a timeoutDelay of Infinity on the real clock either (Node would fire setTimeout(Infinity) at once)', async () => {
+      const real = new RequestCache({ logger })
+      const cache = new Probe(real, 1)
+      cache.delay = Infinity
+      real.add(cache)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      expect(real.has('probe', 1)).toBe(true)
+      expect(cache.timedOut).toBe(0)
+      await real.shutdown()
+      expect(cache.future.isCancelled).toBe(true)
     })
 
     it('throws InvalidStateError when constructing a cache whose key is stored', () => {

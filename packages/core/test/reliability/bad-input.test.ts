@@ -195,7 +195,7 @@ function cases(): Case[] {
     typeCase('new RandomNumberCache(requests, 5)', 'prefix', () => new RandomNumberCache(requests, 5 as never)),
     typeCase('new RequestCache("x")', 'options', () => new RequestCache('x' as never)),
     typeCase('requests.add(5)', 'cache', () => requests.add(5 as never)),
-    ...numberCases('requests.add(timeoutDelay)', 'timeoutDelay', (v) => requests.add(new ProbeCache(requests, 7, v)), [0, Infinity]),
+    ...numberCases('requests.add(timeoutDelay)', 'timeoutDelay', (v) => requests.add(new ProbeCache(requests, 7, v)), [0]),
     typeCase('requests.has(5, 1)', 'prefix', () => requests.has(5 as never, 1)),
     typeCase('requests.has("p", "1")', 'number', () => requests.has('p', '1' as never)),
     typeCase('requests.get(5, 1)', 'prefix', () => requests.get(5 as never, 1)),
