@@ -35,7 +35,7 @@ import { collectSubscriptions } from './subscribe.js'
  * pubsub.publish('Counter.tick!', 1) // Counter.tick! 1
  * ```
  */
-export type Subscriber = (message: string, ...args: any[]) => void | Promise<void>
+export type Subscriber = (message: string, ...args: any[]) => unknown
 
 /**
  * Options for {@link PubSub}.
