@@ -9,6 +9,7 @@ import type { Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
 import { kShutdownBudget } from '../internal/symbols.js'
 import { nextMacrotask } from '../internal/macrotask.js'
+import { TaskList } from '../internal/task-list.js'
 import {
   assertNonEmptyString,
   assertNumber,
@@ -69,7 +70,7 @@ export class TaskService extends Service implements TaskHost {
   // Queued tasks not yet cancelled: what `size` and `stats().queued` report.
   #queued = 0
   // Every started task until it settles; insertion order gives list() its order.
-  readonly #running = new Set<Task>()
+  readonly #running = new TaskList()
   readonly #counters = { scheduled: 0, succeeded: 0, failed: 0, cancelled: 0, restarts: 0 }
   // 'idle' before initialize(), 'open' while accepting, 'closed' once finalize began.
   #phase: 'idle' | 'open' | 'closed' = 'idle'
@@ -108,10 +109,17 @@ export class TaskService extends Service implements TaskHost {
    * await a.result // 'a'
    * ```
    */
-  schedule(...tasks: Schedulable[]): TaskHandle[] {
-    for (let i = 0; i < tasks.length; i++) assertSchedulable(`tasks[${i}]`, tasks[i])
-    const handles: TaskHandle[] = new Array(tasks.length)
-    for (let i = 0; i < tasks.length; i++) handles[i] = this.#enqueue(tasks[i]!, undefined)
+  schedule(...tasks: Schedulable[]): TaskHandle[]
+  schedule(): TaskHandle[] {
+    // `arguments` rather than a rest parameter: this runs once per task, and `schedule(fn)` then allocates no
+    // array besides the returned one. The error message (a new string) is only built for bad input.
+    const count = arguments.length
+    for (let i = 0; i < count; i++) {
+      const task: unknown = arguments[i]
+      if (typeof task !== 'function' && !isThenable(task)) assertSchedulable(`tasks[${i}]`, task)
+    }
+    const handles: TaskHandle[] = new Array(count)
+    for (let i = 0; i < count; i++) handles[i] = this.#enqueue(arguments[i] as Schedulable, undefined)
     return handles
   }
 

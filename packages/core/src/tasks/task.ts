@@ -81,6 +81,10 @@ export class Task<T = unknown> implements TaskHandle<T> {
   #startedAt: number | undefined
   #finishedAt: number | undefined
   #extras: TaskExtras | undefined
+  // Neighbours in the host's running list (`TaskList`): links on the task itself make tracking it allocate
+  // nothing. Private, so that inspecting a handle does not print a chain of other tasks.
+  #prevInList: Task<any> | undefined
+  #nextInList: Task<any> | undefined
 
   constructor(id: number, work: Schedulable<T>, host: TaskHost, init?: TaskInit) {
     this.id = id
@@ -329,5 +333,31 @@ export class Task<T = unknown> implements TaskHandle<T> {
 
   #ensureExtras(): TaskExtras {
     return (this.#extras ??= {})
+  }
+
+  /** @internal The previous task in the host's `TaskList`. */
+  get prevInList(): Task<any> | undefined {
+    return this.#prevInList
+  }
+
+  /** @internal The next task in the host's `TaskList`. */
+  get nextInList(): Task<any> | undefined {
+    return this.#nextInList
+  }
+
+  /** @internal `TaskList.add`: links this task after `tail` (undefined when the list is empty). */
+  linkAfter(tail: Task<any> | undefined): void {
+    this.#prevInList = tail
+    this.#nextInList = undefined
+    if (tail !== undefined) tail.#nextInList = this
+  }
+
+  /** @internal `TaskList.delete`: joins this task's neighbours to each other and clears its own links. */
+  unlink(): void {
+    const prev = this.#prevInList
+    const next = this.#nextInList
+    if (prev !== undefined) prev.#nextInList = next
+    if (next !== undefined) next.#prevInList = prev
+    this.#prevInList = this.#nextInList = undefined
   }
 }
