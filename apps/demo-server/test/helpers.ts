@@ -3,21 +3,14 @@
  * unhandled-rejection guard.
  */
 import { connect } from 'node:net'
-import { setImmediate as nextTurn } from 'node:timers/promises'
-import { createLogger, type ApplicationOptions, type Logger } from '@tsab/core'
+import type { ApplicationOptions } from '@tsab/core'
 import { createTestApplication } from '@tsab/core/testing'
-import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest'
+import { expect, vi } from 'vitest'
 import { DemoApp } from '../src/demo-app.js'
 
-/** One parsed pino line. */
-export type LogLine = Record<string, unknown> & { level: number; msg: string }
-
-/** A debug-level pino logger whose lines end up parsed in `lines`. */
-export function memoryLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } })
-  return { logger, lines }
-}
+// The in-memory logger and the unhandled-rejection guard are the core package's shared test support.
+export { memoryLogger, type LogLine } from '../../../packages/core/test/support/logs.js'
+export { collectUnhandledRejections } from '../../../packages/core/test/support/unhandled.js'
 
 /**
  * Config that keeps a DemoApp's QueueService on the memory backend even when `REDIS_URL` is set in the
@@ -88,19 +81,6 @@ export function rawRequest(url: string, chunks: string[], gapMs = 0): Promise<Ra
         if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs))
       }
     })
-  })
-}
-
-/** Fails the test that leaves an unhandled rejection behind. */
-export function collectUnhandledRejections(): void {
-  const rejections: unknown[] = []
-  const onRejection = (reason: unknown): void => void rejections.push(reason)
-  beforeAll(() => void process.on('unhandledRejection', onRejection))
-  afterAll(() => void process.off('unhandledRejection', onRejection))
-  afterEach(async () => {
-    await nextTurn()
-    await nextTurn()
-    expect(rejections.splice(0)).toEqual([])
   })
 }
 

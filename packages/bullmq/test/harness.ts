@@ -3,22 +3,19 @@
  * capture, Redis key cleanup, and the rule that CI without REDIS_URL is a failure, not a skip.
  */
 import { randomUUID } from 'node:crypto'
-import { Application, createLogger, type Clock, type Logger } from '@tsab/core'
+import { Application, type Clock } from '@tsab/core'
 import { Redis } from 'ioredis'
 import { QueueService } from '../src/index.js'
+// The in-memory logger is the core package's shared test support.
+import { memoryLogger, type LogLine } from '../../core/test/support/logs.js'
 
-export type LogLine = Record<string, any> & { level: number; msg: string }
 export const redisUrl = process.env.REDIS_URL || undefined
 export const inCi = process.env.CI === 'true'
 export const SKIP_REASON = 'skipped: REDIS_URL is not set (start redis-server and export REDIS_URL=redis://127.0.0.1:6390 to run)'
 
 export type BackendKind = 'memory' | 'bullmq'
 
-export function memoryLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(JSON.parse(line)) } })
-  return { logger, lines }
-}
+export { memoryLogger, type LogLine }
 
 /** A fresh Redis key prefix: one per test, so runs never see each other's jobs. */
 export function freshPrefix(): string {

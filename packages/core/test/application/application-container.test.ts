@@ -11,7 +11,9 @@ import { LOGGER } from '../../src/logging/logger.js'
 import { PubSub } from '../../src/pubsub/pubsub.js'
 import { TaskService } from '../../src/tasks/task-service.js'
 import { realClock } from '../../src/clock/clock.js'
-import { collectUnhandledRejections, memoryLogger, testOptions } from './helpers.js'
+import { testOptions } from '../support/app.js'
+import { memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

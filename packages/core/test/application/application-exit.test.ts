@@ -8,7 +8,11 @@ import { Messages } from '../../src/pubsub/messages.js'
 import { Module } from '../../src/service/module.js'
 import { Service } from '../../src/service/service.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
-import { collectUnhandledRejections, hang, settle, testOptions, type LogLine } from './helpers.js'
+import { testOptions } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { type LogLine } from '../support/logs.js'
+import { hang } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 
@@ -106,7 +110,7 @@ describe('exit-time order', () => {
     app.addService(Other)
     app.addService(Worker)
     await app.start()
-    await settle()
+    await turns(5)
     expect(handle.state).toBe('running')
     expect(app.taskService.list().map((t) => [t.name, t.owner])).toEqual([['other-work', 'Other'], ['poll', 'Worker']])
     await app.stop()
@@ -268,7 +272,7 @@ describe('late services and exit-time', () => {
       }
     }
     app.addService(SlowStart)
-    await settle()
+    await turns(5)
     const stopping = app.stop()
     await clock.advance(50)
     await stopping

@@ -8,7 +8,10 @@ import { InvalidStateError } from '../../src/errors/errors.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import { Module } from '../../src/service/module.js'
 import { Service } from '../../src/service/service.js'
-import { collectUnhandledRejections, hang, settle, testOptions } from './helpers.js'
+import { testOptions } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { hang } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 
@@ -155,10 +158,10 @@ describe('init-time', () => {
     app.addService(loggedService(calls, 'next'))
     let started = false
     const start = app.start().then(() => (started = true))
-    await settle()
+    await turns(5)
     expect(app.state).toBe('initializing')
     const stopped = app.stop(4)
-    await settle()
+    await turns(5)
     expect(started).toBe(false)
     gate.release()
     await start
@@ -199,7 +202,7 @@ describe('run-time', () => {
     expect(app.isRunning).toBe(true)
     expect(calls).toEqual(['app:init', 'run!:running', 'app:main'])
     gate.release()
-    await settle()
+    await turns(5)
     expect(calls.filter((c) => c === 'app:main')).toHaveLength(1)
   })
 
@@ -334,7 +337,7 @@ describe('stop() and exit codes', () => {
     const { app } = make(Application)
     let code: number | undefined
     const running = app.run().then((c) => (code = c))
-    await settle()
+    await turns(5)
     expect(app.state).toBe('running')
     expect(code).toBeUndefined()
     await app.stop(7)

@@ -8,7 +8,10 @@ import { Application } from '../../src/application/application.js'
 import { installSignalHandlers } from '../../src/application/process-signals.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import { Service } from '../../src/service/service.js'
-import { collectUnhandledRejections, hang, settle, testOptions } from './helpers.js'
+import { testOptions } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { hang } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 
@@ -49,7 +52,7 @@ describe('installation', () => {
   it('run() with handleSignals: false installs nothing', async () => {
     const { app } = make(false)
     const code = app.run()
-    await settle()
+    await turns(5)
     expect(counts()).toEqual(baseline)
     await app.stop()
     await code
@@ -96,7 +99,7 @@ describe('escalation', () => {
     const stops: unknown[] = []
     app.pubsub.subscribe(Messages.ApplicationStop, (_m, n) => void stops.push(n))
     const code = app.run()
-    await settle()
+    await turns(5)
     process.emit('SIGTERM', 'SIGTERM')
     await expect(code).resolves.toBe(0)
     expect(stops).toEqual([1])
@@ -118,10 +121,10 @@ describe('escalation', () => {
     }
     app.addService(Stubborn)
     const code = app.run()
-    await settle()
+    await turns(5)
     app.taskService.spawn(() => new Promise(() => {}), { name: 'upload-report' })
     app.taskService.spawn(() => new Promise(() => {}), { name: 'resize-images' })
-    await settle()
+    await turns(5)
     process.emit('SIGINT', 'SIGINT')
     expect(app.state).toBe('stopping')
     process.emit('SIGINT', 'SIGINT')
@@ -144,7 +147,7 @@ describe('escalation', () => {
     const hups: unknown[][] = []
     app.pubsub.subscribe(Messages.ApplicationHup, (...args) => void hups.push(args))
     void app.run()
-    await settle()
+    await turns(5)
     process.emit('SIGHUP', 'SIGHUP')
     process.emit('SIGHUP', 'SIGHUP')
     expect(hups).toEqual([['Application.hup!'], ['Application.hup!']])

@@ -8,7 +8,9 @@ import { Messages, TICK_PERIODS } from '../../src/pubsub/messages.js'
 import { Module } from '../../src/service/module.js'
 import { Service } from '../../src/service/service.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { collectUnhandledRejections, memoryLogger, SlowClock } from './helpers.js'
+import { memoryLogger } from '../support/logs.js'
+import { SlowClock } from '../support/slow-clock.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { Application } from '../../src/application/application.js'
 import { createTestApplication } from '../../src/testing/create-test-application.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { collectUnhandledRejections, memoryLogger } from './helpers.js'
+import { memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

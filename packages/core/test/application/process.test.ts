@@ -2,89 +2,16 @@
  * Real processes (spec §2 signals, issue 6): spawns the fixture apps in test/fixtures on plain Node against the
  * package built with its own build config (compiled JavaScript, as users run it) and sends them real signals.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { packageDir, useChildProcesses, usePrivateBuild } from '../support/private-build.js'
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
-const packageDir = fileURLToPath(new URL('../../', import.meta.url))
+const { entry } = usePrivateBuild(fileURLToPath(new URL(`../fixtures/.build-${process.pid}/`, import.meta.url)))
+const run = useChildProcesses()
 
-// A private build per run: other test files (the docs snippets) rebuild dist/ while these tests run, and a
-// fixture importing a half-written dist/ would fail for reasons that have nothing to do with the code under test.
-const buildDir = fileURLToPath(new URL(`../fixtures/.build-${process.pid}/`, import.meta.url))
-const entry = pathToFileURL(join(buildDir, 'index.js')).href
-
-beforeAll(() => {
-  const build = spawnSync(
-    process.execPath,
-    ['node_modules/typescript/bin/tsc', '-p', 'packages/core/tsconfig.build.json', '--outDir', buildDir, '--declaration', 'false', '--declarationMap', 'false'],
-    { cwd: root, encoding: 'utf8' },
-  )
-  // tsc still emits when a file elsewhere has a type error (exit code 2); only a missing build is fatal here.
-  if ((build.status !== 0 && build.status !== 2) || !existsSync(join(buildDir, 'index.js'))) {
-    throw new Error(`build failed: ${build.stderr}${build.stdout}`)
-  }
-}, 180_000)
-
-afterAll(() => rmSync(buildDir, { recursive: true, force: true }))
-
-interface Running {
-  child: ChildProcess
-  lines: string[]
-  /** Resolves with the first stdout line matching `pattern`. */
-  waitFor(pattern: RegExp): Promise<string>
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-const children: ChildProcess[] = []
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-})
-
-function start(script: string, ...args: string[]): Running {
-  const child = spawn(process.execPath, [fixtures + script, ...args], {
-    cwd: packageDir,
-    env: { ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: '', TSAB_CORE_ENTRY: entry },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  const lines: string[] = []
-  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = []
-  let buffer = ''
-  let stderr = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk
-    let nl: number
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl)
-      buffer = buffer.slice(nl + 1)
-      lines.push(line)
-      for (const waiter of [...waiters]) {
-        if (waiter.pattern.test(line)) {
-          waiters.splice(waiters.indexOf(waiter), 1)
-          waiter.resolve(line)
-        }
-      }
-    }
-  })
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  )
-  const waitFor = (pattern: RegExp): Promise<string> => {
-    const seen = lines.find((line) => pattern.test(line))
-    if (seen !== undefined) return Promise.resolve(seen)
-    return new Promise((resolve, reject) => {
-      waiters.push({ pattern, resolve })
-      void exited.then(() => {
-        if (waiters.some((w) => w.pattern === pattern)) reject(new Error(`exited before ${pattern}; stdout:\n${lines.join('\n')}\nstderr:\n${stderr}`))
-      })
-    })
-  }
-  return { child, lines, waitFor, exited }
+function start(script: string, ...args: string[]) {
+  return run([fixtures + script, ...args], { cwd: packageDir, env: { ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: '', TSAB_CORE_ENTRY: entry } })
 }
 
 /** The pino JSON lines among the output. */

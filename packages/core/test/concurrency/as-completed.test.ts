@@ -3,9 +3,11 @@ import { asCompleted } from '../../src/concurrency/as-completed.js'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 function later<T>(clock: TestClock, ms: number, value: T, fail = false): Promise<T> {
   return sleep(ms, { clock }).then(() => {
@@ -110,7 +112,7 @@ describe('asCompleted()', () => {
     const iterable = asCompleted([Promise.resolve(1)], { signal: controller.signal })
     expect(abortListeners(controller.signal)).toBe(0)
     await expect(iterable[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(CancelledError)
-    await flush()
+    await turns()
   })
 
   it('validates its input synchronously', () => {

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { Event } from '../../src/concurrency/event.js'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 describe('Event', () => {
   it('wait() blocks until set(), which wakes every waiter', async () => {
@@ -12,11 +15,11 @@ describe('Event', () => {
     expect(event.isSet).toBe(false)
     const a = outcome(event.wait())
     const b = outcome(event.wait())
-    await flush()
+    await turns()
     expect(a.state).toBe('pending')
     event.set()
     expect(event.isSet).toBe(true)
-    await flush()
+    await turns()
     expect(a.state).toBe('resolved')
     expect(b.state).toBe('resolved')
   })
@@ -29,10 +32,10 @@ describe('Event', () => {
     event.clear()
     expect(event.isSet).toBe(false)
     const waiting = outcome(event.wait())
-    await flush()
+    await turns()
     expect(waiting.state).toBe('pending')
     event.set()
-    await flush()
+    await turns()
     expect(waiting.state).toBe('resolved')
   })
 
@@ -41,7 +44,7 @@ describe('Event', () => {
     const controller = new AbortController()
     const waiting = outcome(event.wait({ signal: controller.signal }))
     controller.abort('stop')
-    await flush()
+    await turns()
     expect(waiting.error).toBeInstanceOf(CancelledError)
     expect((waiting.error as CancelledError).reason).toBe('stop')
     expect(abortListeners(controller.signal)).toBe(0)

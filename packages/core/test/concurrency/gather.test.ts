@@ -3,9 +3,12 @@ import { gather } from '../../src/concurrency/gather.js'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 describe('gather()', () => {
   it('resolves with results in argument order, not completion order', async () => {
@@ -83,12 +86,12 @@ describe('gather()', () => {
         { signal: controller.signal },
       ),
     )
-    await flush()
+    await turns()
     controller.abort(reason)
     expect(signals[0]!.aborted).toBe(false) // already finished: not touched
     expect(signals[1]!.reason).toBe(reason)
     expect(signals[2]!.reason).toBe(reason)
-    await flush()
+    await turns()
     expect(result.error).toBeInstanceOf(CancelledError)
     expect((result.error as CancelledError).reason).toBe(reason)
     expect(abortListeners(controller.signal)).toBe(0)

@@ -6,9 +6,12 @@ import { realClock } from '../../src/clock/clock.js'
 import { Task, type TaskHost } from '../../src/tasks/task.js'
 import type { TaskFunction } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 const host: TaskHost = { clock: realClock, taskSettled: () => {} }
 let ids = 0
@@ -42,7 +45,7 @@ describe('link()', () => {
     const b = start((signal) => sleep(1_000, { signal, clock }), 'writer')
     link(a, b)
     a.cancel('closed')
-    await flush()
+    await turns()
     expect(b.state).toBe('cancelled')
     const reason = b.signal.reason as CancelledError
     expect(reason).toBeInstanceOf(CancelledError)
@@ -55,7 +58,7 @@ describe('link()', () => {
     const a = start(async () => 1)
     const b = start((signal) => sleep(10, { signal, clock }))
     link(a, b)
-    await flush()
+    await turns()
     expect(a.state).toBe('succeeded')
     expect(b.state).toBe('running')
     await clock.advance(10)
@@ -73,9 +76,9 @@ describe('link()', () => {
     b.cancel = (r?: unknown) => { cancels.push('b'); return origB(r) }
     link(a, b)
     a.cancel('x')
-    await flush()
+    await turns()
     expect(b.state).toBe('cancelled')
-    await flush()
+    await turns()
     // b was cancelled once by the link; b's cancellation did not bounce back to a.
     expect(cancels).toEqual(['a', 'b'])
   })
@@ -88,10 +91,10 @@ describe('link()', () => {
     unlink()
     unlink()
     a.cancel('x')
-    await flush()
+    await turns()
     expect(b.state).toBe('running')
     b.cancel()
-    await flush()
+    await turns()
   })
 
   it('validates its arguments', () => {
@@ -114,7 +117,7 @@ describe('awaitChild()', () => {
     const controller = new AbortController()
     const result = outcome(awaitChild(child, { signal: controller.signal }))
     child.cancel('other')
-    await flush()
+    await turns()
     expect(result.error).toBeInstanceOf(ChildCancelledError)
     expect((result.error as ChildCancelledError).reason).toBe('other')
     expect(abortListeners(controller.signal)).toBe(0)
@@ -126,7 +129,7 @@ describe('awaitChild()', () => {
     const controller = new AbortController()
     const result = outcome(awaitChild(child, { signal: controller.signal }))
     controller.abort('mine')
-    await flush()
+    await turns()
     expect(result.error).toBeInstanceOf(CancelledError)
     expect(result.error).not.toBeInstanceOf(ChildCancelledError)
     expect((result.error as CancelledError).reason).toBe('mine')
@@ -141,7 +144,7 @@ describe('awaitChild()', () => {
     const controller = new AbortController()
     const result = outcome(awaitChild(child, { signal: controller.signal, propagate: false }))
     controller.abort('mine')
-    await flush()
+    await turns()
     expect((result.error as CancelledError).reason).toBe('mine')
     expect(child.state).toBe('running')
     await clock.advance(10)

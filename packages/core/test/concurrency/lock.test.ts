@@ -3,9 +3,12 @@ import { Lock } from '../../src/concurrency/lock.js'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
 import { InvalidStateError } from '../../src/errors/errors.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 describe('Lock', () => {
   it('is exclusive and hands over to waiters in FIFO order', async () => {
@@ -16,7 +19,7 @@ describe('Lock', () => {
     const order: string[] = []
     const b = lock.acquire().then(() => order.push('b'))
     const c = lock.acquire().then(() => order.push('c'))
-    await flush()
+    await turns()
     expect(order).toEqual([])
     lock.release()
     await b
@@ -39,7 +42,7 @@ describe('Lock', () => {
     const section = (name: string, fail = false) =>
       lock.use(async () => {
         log.push(`${name}:in`)
-        await flush(1)
+        await turns(1)
         log.push(`${name}:out`)
         if (fail) throw new Error(name)
       })
@@ -55,7 +58,7 @@ describe('Lock', () => {
     const controller = new AbortController()
     const waiter = outcome(lock.acquire({ signal: controller.signal }))
     controller.abort('stop')
-    await flush()
+    await turns()
     expect((waiter.error as CancelledError).reason).toBe('stop')
     expect(abortListeners(controller.signal)).toBe(0)
     lock.release()
@@ -70,7 +73,7 @@ describe('Lock', () => {
     const second = outcome(lock.acquire())
     lock.release()
     controller.abort('late')
-    await flush()
+    await turns()
     expect(first.error).toBeInstanceOf(CancelledError)
     expect(second.state).toBe('resolved')
     expect(lock.locked).toBe(true)
@@ -85,7 +88,7 @@ describe('Lock', () => {
     const first = outcome(lock.acquire({ signal: controller.signal }))
     lock.release()
     controller.abort('late')
-    await flush()
+    await turns()
     expect(first.state).toBe('rejected')
     expect(lock.locked).toBe(false)
   })

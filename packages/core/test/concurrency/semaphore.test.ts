@@ -3,9 +3,12 @@ import { BoundedSemaphore, Semaphore } from '../../src/concurrency/semaphore.js'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
 import { InvalidStateError } from '../../src/errors/errors.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 describe('Semaphore', () => {
   it('hands out `value` permits, then makes acquirers wait until a release', async () => {
@@ -15,10 +18,10 @@ describe('Semaphore', () => {
     await sem.acquire()
     expect(sem.locked).toBe(true)
     const third = outcome(sem.acquire())
-    await flush()
+    await turns()
     expect(third.state).toBe('pending')
     sem.release()
-    await flush()
+    await turns()
     expect(third.state).toBe('resolved')
     expect(sem.locked).toBe(true)
   })
@@ -39,7 +42,7 @@ describe('Semaphore', () => {
     const first = outcome(sem.acquire())
     sem.release() // handed to `first`
     const late = outcome(sem.acquire())
-    await flush()
+    await turns()
     expect(first.state).toBe('resolved')
     expect(late.state).toBe('pending')
   })
@@ -65,12 +68,12 @@ describe('Semaphore', () => {
     const next = outcome(sem.acquire())
     expect(abortListeners(controller.signal)).toBe(1)
     controller.abort('bye')
-    await flush()
+    await turns()
     expect(aborted.error).toBeInstanceOf(CancelledError)
     expect((aborted.error as CancelledError).reason).toBe('bye')
     expect(abortListeners(controller.signal)).toBe(0)
     sem.release()
-    await flush()
+    await turns()
     expect(next.state).toBe('resolved')
   })
 
@@ -81,7 +84,7 @@ describe('Semaphore', () => {
     const second = outcome(sem.acquire())
     sem.release() // handed to `first`...
     controller.abort('too late') // ...which is aborted before it could resume
-    await flush()
+    await turns()
     expect(first.state).toBe('rejected')
     expect(first.error).toBeInstanceOf(CancelledError)
     expect(second.state).toBe('resolved')
@@ -95,7 +98,7 @@ describe('Semaphore', () => {
     const waiter = outcome(sem.acquire({ signal: controller.signal }))
     sem.release()
     controller.abort()
-    await flush()
+    await turns()
     expect(waiter.state).toBe('rejected')
     expect(sem.value).toBe(1)
     expect(sem.locked).toBe(false)

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { shield } from '../../src/concurrency/shield.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { deferred, outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
-
-function deferred<T>() {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-  return { promise, resolve, reject }
-}
+collectUnhandledRejections()
 
 describe('shield()', () => {
   it('follows the task when nothing aborts', async () => {
@@ -27,7 +23,7 @@ describe('shield()', () => {
     const inner = deferred<string>()
     const result = outcome(shield(inner.promise, { signal: controller.signal }))
     controller.abort('stop')
-    await flush()
+    await turns()
     expect(result.state).toBe('rejected')
     expect(result.error).toBeInstanceOf(CancelledError)
     expect((result.error as CancelledError).reason).toBe('stop')
@@ -43,7 +39,7 @@ describe('shield()', () => {
     controller.abort('stop')
     await expect(shielded).rejects.toBeInstanceOf(CancelledError)
     inner.reject(new Error('late failure'))
-    await flush()
+    await turns()
   })
 
   it('rejects at once for an already aborted signal and observes the task', async () => {

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 describe('sleep()', () => {
   it('resolves after ms on the given clock, and not before', async () => {
@@ -30,7 +33,7 @@ describe('sleep()', () => {
     expect(abortListeners(controller.signal)).toBe(1)
     expect(clock.pending).toBe(1)
     controller.abort(reason)
-    await flush()
+    await turns()
     expect(result.state).toBe('rejected')
     expect(result.error).toBeInstanceOf(CancelledError)
     expect((result.error as CancelledError).reason).toBe(reason)
@@ -64,7 +67,7 @@ describe('sleep()', () => {
     await clock.advance(1e9)
     expect(result.state).toBe('pending')
     controller.abort('done')
-    await flush()
+    await turns()
     expect(result.state).toBe('rejected')
   })
 

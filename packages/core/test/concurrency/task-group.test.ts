@@ -5,9 +5,12 @@ import { CancelledError } from '../../src/errors/cancellation.js'
 import { InvalidStateError } from '../../src/errors/errors.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 describe('TaskGroup.run()', () => {
   it('returns the body value after every child has finished', async () => {
@@ -187,11 +190,11 @@ describe('TaskGroup.run()', () => {
         { signal: parent.signal },
       ),
     )
-    await flush()
+    await turns()
     expect(abortListeners(parent.signal)).toBe(1)
     parent.abort(reason)
     expect(childSignal.reason).toBe(reason)
-    await flush()
+    await turns()
     expect(result.state).toBe('pending')
     await clock.advance(10)
     expect(log).toEqual(['cleaned'])
@@ -216,9 +219,9 @@ describe('TaskGroup.run()', () => {
         { signal: parent.signal },
       ),
     )
-    await flush()
+    await turns()
     parent.abort('stop')
-    await flush()
+    await turns()
     expect((result.error as AggregateError).errors).toEqual([cleanupError])
   })
 
@@ -267,7 +270,7 @@ describe('TaskGroup.run()', () => {
         }
       }),
     )
-    await flush()
+    await turns()
     expect(spawnError).toBeInstanceOf(InvalidStateError)
     expect(result.error).toBeInstanceOf(AggregateError)
   })
@@ -282,9 +285,9 @@ describe('TaskGroup.run()', () => {
         await sleep(1_000, { signal: own.signal, clock })
       }),
     )
-    await flush()
+    await turns()
     own.abort('mine')
-    await flush()
+    await turns()
     expect(child.state).toBe('cancelled')
     expect(result.error).toBeInstanceOf(CancelledError)
     expect((result.error as CancelledError).reason).toBe('mine')

@@ -3,9 +3,12 @@ import { sleep } from '../../src/concurrency/sleep.js'
 import { wait } from '../../src/concurrency/wait.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 function later<T>(clock: TestClock, ms: number, value: T, fail = false): Promise<T> {
   return sleep(ms, { clock }).then(() => {
@@ -106,7 +109,7 @@ describe('wait()', () => {
     const a = later(clock, 10, 'a')
     const result = outcome(wait([a], { signal: controller.signal, timeoutMs: 100, clock }))
     controller.abort('stop')
-    await flush()
+    await turns()
     expect((result.error as CancelledError).reason).toBe('stop')
     expect(abortListeners(controller.signal)).toBe(0)
     expect(clock.pending).toBe(1) // the task's own sleep only

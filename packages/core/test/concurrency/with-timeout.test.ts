@@ -3,9 +3,12 @@ import { sleep } from '../../src/concurrency/sleep.js'
 import { withTimeout } from '../../src/concurrency/with-timeout.js'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, failOnUnhandledRejections, flush, outcome } from './helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { outcome } from '../support/promises.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
-failOnUnhandledRejections()
+collectUnhandledRejections()
 
 describe('withTimeout()', () => {
   it('resolves with the value when the task finishes in time, clearing the timer', async () => {
@@ -53,7 +56,7 @@ describe('withTimeout()', () => {
     expect(log).toEqual(['cleanup:start'])
     expect(result.state).toBe('pending')
     releaseCleanup()
-    await flush()
+    await turns()
     expect(log).toEqual(['cleanup:start', 'cleanup:end'])
     expect(result.state).toBe('rejected')
     expect(result.error).toBeInstanceOf(TimeoutError)
@@ -100,7 +103,7 @@ describe('withTimeout()', () => {
     expect(abortListeners(outer.signal)).toBe(1)
     outer.abort(reason)
     expect(childSignal.reason).toBe(reason)
-    await flush()
+    await turns()
     expect(log).toEqual(['cleanup'])
     expect(result.error).toBeInstanceOf(CancelledError)
     expect(result.error).not.toBeInstanceOf(TimeoutError)

@@ -25,7 +25,9 @@ import {
   type ServiceClass,
 } from '@tsab/core'
 import { TestClock, createTestApplication } from '@tsab/core/testing'
-import { Level, collectUnhandledRejections, memoryLogger, turns } from './contract-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { Level, memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

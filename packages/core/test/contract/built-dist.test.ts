@@ -4,27 +4,15 @@
  * and a small app whose decorators are compiled by tsc running without importing reflect-metadata itself.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { packageDir, repoRoot as root, usePrivateBuild } from '../support/private-build.js'
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url))
-const packageDir = fileURLToPath(new URL('../../', import.meta.url))
-// A private build per run (inside the package, so the build finds the package's dependencies): other test files
-// rebuild dist/ while these tests run.
-const buildDir = fileURLToPath(new URL(`./.build-${process.pid}/`, import.meta.url))
+// Inside the package, so the build finds the package's dependencies; with .d.ts, which these tests check.
+const { dir: buildDir } = usePrivateBuild(fileURLToPath(new URL(`./.build-${process.pid}/`, import.meta.url)), { declarations: true })
 const tsc = join(root, 'node_modules/typescript/bin/tsc')
-
-beforeAll(() => {
-  const build = spawnSync(process.execPath, [tsc, '-p', 'packages/core/tsconfig.build.json', '--outDir', buildDir], { cwd: root, encoding: 'utf8' })
-  // tsc still emits when someone else's file has a type error (exit code 2); only a missing build is fatal.
-  if ((build.status !== 0 && build.status !== 2) || !existsSync(join(buildDir, 'index.js'))) {
-    throw new Error(`build failed: ${build.stderr}${build.stdout}`)
-  }
-}, 180_000)
-
-afterAll(() => rmSync(buildDir, { recursive: true, force: true }))
 
 function node(args: string[], cwd = packageDir) {
   return spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, LOG_LEVEL: 'silent', TSAB_CONFIG: '' } })

@@ -5,7 +5,9 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { CancelledError, Messages, PubSub, TimeoutError, subscribe, type Subscriber } from '@tsab/core'
 import { TestClock, createTestApplication } from '@tsab/core/testing'
-import { Level, collectUnhandledRejections, memoryLogger, turns } from './contract-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { Level, memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

@@ -14,9 +14,13 @@ import {
   type TaskHandle,
 } from '@tsab/core'
 import { createTestApplication, TestClock } from '@tsab/core/testing'
-import { abortListeners, collectingLogger, collectUnhandledRejections, type LogLine, peek, silent, turns } from './timing-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { type LogLine, memoryLogger, silentLogger } from '../support/logs.js'
+import { peek } from '../support/promises.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 let clock: TestClock
 let logger: Logger
 let lines: LogLine[]
@@ -24,7 +28,7 @@ let manager: TaskManager
 
 beforeEach(() => {
   clock = new TestClock()
-  ;({ logger, lines } = collectingLogger())
+  ;({ logger, lines } = memoryLogger())
   manager = new TaskManager({ name: 'tm', clock, logger })
 })
 
@@ -61,7 +65,7 @@ describe('§6 timing', () => {
   it('IPv8 periodic example yields [1, 1, 1, 1, 2, 1, …] on TestClock (sync and async functions)', async () => {
     for (const async of [false, true]) {
       const c = new TestClock()
-      const tm = new TaskManager({ clock: c, logger: silent() })
+      const tm = new TaskManager({ clock: c, logger: silentLogger() })
       const { completed, done } = ipv8Example(tm, 100, 500, async)
       await c.advance(5_000)
       await done
@@ -73,7 +77,7 @@ describe('§6 timing', () => {
 
   it('IPv8 periodic example yields the same under vi fake timers (default toFake) and advanceTimersByTimeAsync', async () => {
     vi.useFakeTimers()
-    const tm = new TaskManager({ logger: silent() })
+    const tm = new TaskManager({ logger: silentLogger() })
     const { completed, done } = ipv8Example(tm, 100, 500, true)
     await vi.advanceTimersByTimeAsync(5_000)
     await done
@@ -98,7 +102,7 @@ describe('§6 timing', () => {
   })
 
   it('IPv8 periodic example yields the same under real timers (tutorial timing)', { retry: 2, timeout: 20_000 }, async () => {
-    const tm = new TaskManager({ logger: silent() })
+    const tm = new TaskManager({ logger: silentLogger() })
     const { completed, done } = ipv8Example(tm, 100, 500)
     await done
     expect(completed).toEqual(EXPECTED)
@@ -281,7 +285,7 @@ describe('§6 names', () => {
     expect([a.name, b.name, c.name]).toEqual(['dl 1', 'up 2', 'dl 3'])
     expect(manager.getAnonymousTasks('dl')).toEqual([a, c])
     expect(manager.getTask('up 2')).toBe(b)
-    const other = new TaskManager({ clock, logger: silent() })
+    const other = new TaskManager({ clock, logger: silentLogger() })
     expect(other.registerAnonymousTask('dl', () => 1).name).toBe('dl 1')
     await other.shutdownTaskManager()
   })
@@ -440,7 +444,7 @@ describe('§6 with a TaskService', () => {
     const taskService = app.getService<TaskService>('TaskService')
     const done: TaskHandle[] = []
     app.pubsub.subscribe('TaskService.task_done!', (_m: string, h: TaskHandle) => void done.push(h))
-    const tm = new TaskManager({ name: 'owner-x', taskService, clock, logger: silent() })
+    const tm = new TaskManager({ name: 'owner-x', taskService, clock, logger: silentLogger() })
     const h = tm.registerTask('job', () => new Promise((r) => setTimeout(r, 1)), { delay: 10 })
     await clock.advance(0)
     expect(taskService.list().map((t) => [t.name, t.owner])).toEqual([['job', 'owner-x']])

@@ -17,9 +17,12 @@ import {
   type Logger,
 } from '@tsab/core'
 import { TestClock } from '@tsab/core/testing'
-import { collectingLogger, collectUnhandledRejections, type LogLine, peek, silent, turns } from './timing-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { type LogLine, memoryLogger, silentLogger } from '../support/logs.js'
+import { peek } from '../support/promises.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 let clock: TestClock
 let logger: Logger
 let lines: LogLine[]
@@ -27,7 +30,7 @@ let rc: RequestCache
 
 beforeEach(() => {
   clock = new TestClock()
-  ;({ logger, lines } = collectingLogger())
+  ;({ logger, lines } = memoryLogger())
   rc = new RequestCache({ clock, logger })
 })
 
@@ -294,7 +297,7 @@ describe('§7 RequestCache', () => {
   })
 
   it('passthrough on the real clock: the cache is gone after the next macrotask', async () => {
-    const real = new RequestCache({ logger: silent() })
+    const real = new RequestCache({ logger: silentLogger() })
     const f = new Future<unknown>()
     real.passthrough(() => {
       const c = new Probe(real, 1, 60_000)

@@ -5,9 +5,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Application, Messages, realClock, sleep, TaskManager, TimeoutError, withTimeout, type Clock } from '@tsab/core'
 import { createTestApplication, TestClock } from '@tsab/core/testing'
-import { collectUnhandledRejections, peek, realSleep, silent, turns } from './timing-helpers.js'
+import { realSleep, turns } from '../support/event-loop.js'
+import { silentLogger } from '../support/logs.js'
+import { peek } from '../support/promises.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 
 afterEach(async () => {
   vi.useRealTimers()
@@ -141,7 +144,7 @@ describe('§8 TestClock', () => {
   it('is independent of vitest fake timers (default toFake): advancing one never moves the other', async () => {
     vi.useFakeTimers()
     const clock = new TestClock()
-    const tm = new TaskManager({ clock, logger: silent() })
+    const tm = new TaskManager({ clock, logger: silentLogger() })
     const runs: number[] = []
     tm.registerTask('tick', async () => { await Promise.resolve(); runs.push(clock.now()) }, { interval: 100 })
     await vi.advanceTimersByTimeAsync(1_000)

@@ -29,9 +29,13 @@ import {
   type TaskHandle,
 } from '@tsab/core'
 import { TestClock } from '@tsab/core/testing'
-import { abortListeners, collectUnhandledRejections, peek, silent, turns } from './timing-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { silentLogger } from '../support/logs.js'
+import { deferred, peek } from '../support/promises.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 const managers: TaskManager[] = []
 
 afterEach(async () => {
@@ -41,20 +45,13 @@ afterEach(async () => {
 })
 
 /** A promise with its settle functions. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void
-  let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)))
-  return { promise, resolve, reject }
-}
-
 /** Runs until the signal aborts, then rejects with its reason. */
 const hang = (signal: AbortSignal): Promise<never> =>
   new Promise((_r, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
 
 /** Handles from a fresh TaskManager (torn down after the test). */
 function spawn<T>(fn: (signal: AbortSignal) => T | Promise<T>): TaskHandle<T> {
-  const m = new TaskManager({ logger: silent() })
+  const m = new TaskManager({ logger: silentLogger() })
   managers.push(m)
   return m.registerAnonymousTask('t', fn) as TaskHandle<T>
 }

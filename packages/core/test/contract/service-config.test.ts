@@ -18,7 +18,8 @@ import {
   type Logger,
 } from '@tsab/core'
 import { TestClock } from '@tsab/core/testing'
-import { collectUnhandledRejections, memoryLogger } from './contract-helpers.js'
+import { memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

@@ -22,7 +22,9 @@ import {
   type TaskStats,
 } from '@tsab/core'
 import { TestClock } from '@tsab/core/testing'
-import { Level, collectUnhandledRejections, memoryLogger, turns } from './contract-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { Level, memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

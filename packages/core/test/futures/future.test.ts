@@ -2,9 +2,11 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest'
 import { CancelledError } from '../../src/errors/cancellation.js'
 import { InvalidStateError } from '../../src/errors/errors.js'
 import { Future } from '../../src/futures/future.js'
-import { collectingLogger, collectUnhandledRejections, Level, turns } from '../tasks/task-manager-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { Level, memoryLogger } from '../support/logs.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 
 afterEach(async () => {
   await turns()
@@ -134,7 +136,7 @@ describe('Future', () => {
     })
 
     it('logs a throwing callback and still runs the others, without unhandled errors', async () => {
-      const { logger, lines } = collectingLogger()
+      const { logger, lines } = memoryLogger()
       const future = new Future<number>({ logger })
       const calls: string[] = []
       future.addDoneCallback(() => {

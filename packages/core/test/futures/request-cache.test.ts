@@ -7,9 +7,12 @@ import { RequestCache } from '../../src/futures/request-cache.js'
 import type { Logger } from '../../src/logging/logger.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, collectingLogger, collectUnhandledRejections, Level, type LogLine, turns } from '../tasks/task-manager-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { Level, type LogLine, memoryLogger } from '../support/logs.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 let clock: TestClock
 let logger: Logger
 let lines: LogLine[]
@@ -17,7 +20,7 @@ let rq: RequestCache
 
 beforeEach(() => {
   clock = new TestClock()
-  ;({ logger, lines } = collectingLogger())
+  ;({ logger, lines } = memoryLogger())
   rq = new RequestCache({ clock, logger })
 })
 

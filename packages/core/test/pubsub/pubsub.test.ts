@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest'
 import { yieldMacrotask } from '../../src/internal/macrotask.js'
 import { PubSub, type Subscriber } from '../../src/pubsub/pubsub.js'
-import { collectUnhandledRejections, memoryLogger } from './helpers.js'
+import { memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { PubSub } from '../../src/pubsub/pubsub.js'
 import { subscribe } from '../../src/pubsub/subscribe.js'
-import { collectUnhandledRejections, memoryLogger } from './helpers.js'
+import { memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

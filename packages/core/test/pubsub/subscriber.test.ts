@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { yieldMacrotask } from '../../src/internal/macrotask.js'
 import { PubSub } from '../../src/pubsub/pubsub.js'
-import { collectUnhandledRejections } from './helpers.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

@@ -1,16 +1,12 @@
-import { getEventListeners } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
 import { yieldMacrotask } from '../../src/internal/macrotask.js'
 import { PubSub } from '../../src/pubsub/pubsub.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { collectUnhandledRejections } from './helpers.js'
+import { abortListeners } from '../support/listeners.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
-
-function abortListeners(signal: AbortSignal): number {
-  return getEventListeners(signal, 'abort').length
-}
 
 describe('PubSub.waitFor()', () => {
   it('resolves with the arguments of the next publish, without the message name', async () => {

@@ -14,7 +14,10 @@ import {
   type TaskHandle,
 } from '../../src/index.js'
 import { TestClock } from '../../src/testing/index.js'
-import { collectingLogger, deferred, installFaultCollector, throwingLogger, turns, until, type LogLine } from './helpers.js'
+import { turns, until } from '../support/event-loop.js'
+import { type LogLine, memoryLogger, throwingLogger } from '../support/logs.js'
+import { deferred } from '../support/promises.js'
+import { installFaultCollector } from '../support/unhandled.js'
 
 let collector: ReturnType<typeof installFaultCollector>
 beforeEach(() => {
@@ -112,7 +115,7 @@ describe('a logger whose destination throws', () => {
 
 describe('task_done! subscribers', () => {
   it('a throwing subscriber is logged with the message name and the others still run', async () => {
-    const { logger, lines } = collectingLogger()
+    const { logger, lines } = memoryLogger()
     const app = newApp(logger)
     const seen: string[] = []
     app.pubsub.subscribe(Messages.TaskDone, () => {
@@ -131,7 +134,7 @@ describe('task_done! subscribers', () => {
   })
 
   it('a subscriber that never returns does not hold the service or stop()', async () => {
-    const { logger } = collectingLogger()
+    const { logger } = memoryLogger()
     const app = newApp(logger)
     let calls = 0
     app.pubsub.subscribe(Messages.TaskDone, () => {
@@ -167,7 +170,7 @@ describe('errors that cannot be printed', () => {
   }
 
   it('a task failing with an error whose message getter and toString throw is failed and logged by name', async () => {
-    const { logger, lines } = collectingLogger()
+    const { logger, lines } = memoryLogger()
     const app = newApp(logger)
     await app.start()
     const weird = {
@@ -214,7 +217,7 @@ describe('thenables that settle several times', () => {
   }
 
   it('end in exactly one state, taken from the first call, and are published once', async () => {
-    const { logger } = collectingLogger('silent')
+    const { logger } = memoryLogger('silent')
     const app = newApp(logger)
     const published = new Map<TaskHandle, number>()
     app.pubsub.subscribe(Messages.TaskDone, (_message, handle: TaskHandle) => {
@@ -239,7 +242,7 @@ describe('thenables that settle several times', () => {
 
 describe('stop() from odd places', () => {
   it('from inside a task: the app stops, the calling task finishes, its handle is accounted for', async () => {
-    const { logger } = collectingLogger('silent')
+    const { logger } = memoryLogger('silent')
     const app = newApp(logger)
     await app.start()
     let inner: Promise<number> | undefined
@@ -256,7 +259,7 @@ describe('stop() from odd places', () => {
 
   it('from inside a task that awaits its own stop(): the task is cut off by the exit budget, never a deadlock', async () => {
     const clock = new TestClock()
-    const { logger, lines } = collectingLogger()
+    const { logger, lines } = memoryLogger()
     const app = newApp(logger, { clock })
     await app.start()
     const handle = app.taskService.spawn(async () => {
@@ -272,7 +275,7 @@ describe('stop() from odd places', () => {
   })
 
   it('from inside subscribers of task_done!, Application.run! and Application.stop!', async () => {
-    const { logger } = collectingLogger('silent')
+    const { logger } = memoryLogger('silent')
     const app = newApp(logger)
     let stopCalls = 0
     app.pubsub.subscribe(Messages.ApplicationStop, () => {
@@ -296,7 +299,7 @@ describe('stop() from odd places', () => {
 
 describe('lifecycle misuse', () => {
   it('start() twice returns the same promise and initializes once', async () => {
-    const { logger } = collectingLogger('silent')
+    const { logger } = memoryLogger('silent')
     const app = newApp(logger)
     let initialized = 0
     class Counter extends Service {
@@ -314,7 +317,7 @@ describe('lifecycle misuse', () => {
   })
 
   it('stop() before start(): stopped at once; a later start() rejects with InvalidStateError and nothing runs', async () => {
-    const { logger } = collectingLogger('silent')
+    const { logger } = memoryLogger('silent')
     const app = newApp(logger)
     let initialized = 0
     class Counter extends Service {
@@ -331,7 +334,7 @@ describe('lifecycle misuse', () => {
   })
 
   it('run() after stop() resolves with the exit code and installs nothing', async () => {
-    const { logger } = collectingLogger('silent')
+    const { logger } = memoryLogger('silent')
     const app = newApp(logger)
     await app.start()
     await app.stop(5)
@@ -343,7 +346,7 @@ describe('lifecycle misuse', () => {
 
 describe('services whose hooks misbehave', () => {
   it('initialize() throwing a non-Error: start() rejects with it, the culprit is named, the others are finalized', async () => {
-    const { logger, lines } = collectingLogger()
+    const { logger, lines } = memoryLogger()
     const app = newApp(logger)
     const calls: string[] = []
     class Good extends Service {
@@ -371,7 +374,7 @@ describe('services whose hooks misbehave', () => {
 
   it('finalize() throwing a non-Error or hanging is logged by name; the others are still finalized within the budget', async () => {
     const clock = new TestClock()
-    const { logger, lines } = collectingLogger()
+    const { logger, lines } = memoryLogger()
     const app = newApp(logger, { clock })
     const calls: string[] = []
     class First extends Service {
@@ -414,7 +417,7 @@ describe('services whose hooks misbehave', () => {
 
   it('initialize() that hangs: stop() still ends the app within the exit budget, naming the culprit', async () => {
     const clock = new TestClock()
-    const { logger, lines } = collectingLogger()
+    const { logger, lines } = memoryLogger()
     const app = newApp(logger, { clock })
     const gate = deferred()
     class Hanger extends Service {

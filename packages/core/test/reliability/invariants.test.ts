@@ -22,7 +22,10 @@ import { Future } from '../../src/futures/future.js'
 import { NumberCache } from '../../src/futures/number-cache.js'
 import { RequestCache } from '../../src/futures/request-cache.js'
 import { TestClock } from '../../src/testing/index.js'
-import { collectingLogger, deferred, installFaultCollector, turns, until } from './helpers.js'
+import { turns, until } from '../support/event-loop.js'
+import { memoryLogger } from '../support/logs.js'
+import { deferred } from '../support/promises.js'
+import { installFaultCollector } from '../support/unhandled.js'
 
 const EXIT_TIMEOUT_MS = 400
 const SHUTDOWN_TIMEOUT_MS = 60
@@ -319,7 +322,7 @@ describe('invariants under random programs', () => {
       fc.asyncProperty(programArb, async ({ ops, throwingSubscriber, maxConcurrency }) => {
         collector.faults.length = 0
         const clock = new TestClock()
-        const { logger, lines } = collectingLogger('warn')
+        const { logger, lines } = memoryLogger('warn')
         const config: Record<string, Record<string, unknown>> = { TaskService: { shutdown_timeout: `${SHUTDOWN_TIMEOUT_MS}ms` } }
         if (maxConcurrency !== undefined) config['TaskService']!['max_concurrency'] = maxConcurrency
         const app = new Application({ name: 'prop', clock, logger, config, exitTimeoutMs: EXIT_TIMEOUT_MS, handleSignals: false })

@@ -3,7 +3,7 @@
  * who attaches its handler only after a macrotask (a TestClock advance, a setImmediate) sees the rejection and Node
  * reports no `unhandledRejection`. Each case makes the rejection happen, lets a macrotask pass, then awaits.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Application } from '../../src/application/application.js'
 import { asCompleted } from '../../src/concurrency/as-completed.js'
 import { Event } from '../../src/concurrency/event.js'
@@ -27,11 +27,9 @@ import { PubSub } from '../../src/pubsub/pubsub.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
 import { createTestApplication } from '../../src/testing/create-test-application.js'
 import { TestClock } from '../../src/testing/test-clock.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
-beforeAll(() => void process.on('unhandledRejection', onUnhandled))
-afterAll(() => void process.off('unhandledRejection', onUnhandled))
+const unhandled = watchUnhandledRejections()
 
 const logger = createLogger({ level: 'silent' })
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))

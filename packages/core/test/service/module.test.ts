@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest'
 import { Application } from '../../src/application/application.js'
 import { Module } from '../../src/service/module.js'
 import { Service } from '../../src/service/service.js'
-import { collectUnhandledRejections, testOptions } from '../application/helpers.js'
+import { testOptions } from '../support/app.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 

@@ -11,7 +11,10 @@ import { inject, injectable, singleton, LOGGER, PubSub, type Logger } from '../.
 import { Service } from '../../src/service/service.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
 import { TaskService } from '../../src/tasks/task-service.js'
-import { collectUnhandledRejections, memoryLogger, settle, testOptions } from '../application/helpers.js'
+import { testOptions } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { memoryLogger } from '../support/logs.js'
+import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 
@@ -74,7 +77,7 @@ describe('tasks', () => {
     await app.start()
     let release!: () => void
     const handle = tasks.registerTask('poll-once', () => new Promise<string>((resolve) => (release = () => resolve('done'))))
-    await settle()
+    await turns(5)
     expect(app.taskService.list()).toMatchObject([{ name: 'poll-once', owner: 'Poller', state: 'running' }])
     release()
     await expect(handle.result).resolves.toBe('done')

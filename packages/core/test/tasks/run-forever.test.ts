@@ -2,62 +2,23 @@
  * `TaskService.runForever()` (spec §4): restarts after return and throw with exponential backoff + jitter, reset after
  * a healthy run, logging, restart counters, cancel/finalize stopping it for good, no event-loop starvation, validation.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { Application, type ApplicationOptions } from '../../src/application/application.js'
+import { describe, expect, it, vi } from 'vitest'
+import { Application } from '../../src/application/application.js'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
-import { createLogger, type Logger } from '../../src/logging/logger.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
-import { createTestApplication, TestClock } from '../../src/testing/index.js'
+import { TestClock } from '../../src/testing/index.js'
+import { useTestApps } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { Level, memoryLogger, type LogLine } from '../support/logs.js'
 
-// ---- shared harness: every app is stopped, no unhandled rejection, no timer left on a TestClock ----
+// ---- shared harness (test/support/app.ts): every app is stopped, no unhandled rejection, no timer left on a TestClock ----
 
-type LogLine = Record<string, any> & { level: number; msg: string }
-const ERROR = 50
-const WARN = 40
+const { error: ERROR, warn: WARN } = Level
 
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
-beforeAll(() => void process.on('unhandledRejection', onUnhandled))
-afterAll(() => void process.off('unhandledRejection', onUnhandled))
-
-const apps: Application[] = []
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-async function turns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await turn()
-}
-
-function memoryLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(JSON.parse(line)) } })
-  return { logger, lines }
-}
-
-async function startApp(options: ApplicationOptions = {}): Promise<Application> {
-  // Ticks far away, so the only timers on a TestClock are the ones under test.
-  const app = await createTestApplication({ tickPeriodMs: 1e9, ...options })
-  apps.push(app)
-  return app
-}
-
-afterEach(async () => {
-  vi.restoreAllMocks()
-  const left = apps.splice(0)
-  const notStopped = left.filter((app) => app.state !== 'stopped').map((app) => app.name)
-  for (const app of left) {
-    if (app.state === 'stopped') continue
-    const stopping = app.stop()
-    if (app.clock instanceof TestClock) await app.clock.runAll()
-    await stopping
-  }
-  const timersLeft = left.map((app) => (app.clock instanceof TestClock ? app.clock.pending : 0))
-  await turns(2)
-  expect(unhandled.splice(0)).toEqual([])
-  expect(notStopped).toEqual([])
-  expect(timersLeft.every((n) => n === 0)).toBe(true)
-})
+// Ticks far away, so the only timers on a TestClock are the ones under test.
+const { startApp, apps } = useTestApps({ defaults: { tickPeriodMs: 1e9 }, beforeTeardown: () => vi.restoreAllMocks() })
 
 /** Clock times at which each run of a function began. */
 function recorder(clock: TestClock, behaviour: (run: number, signal: AbortSignal) => unknown): {
@@ -94,7 +55,7 @@ describe('TaskService.runForever()', () => {
       [true, 0],
       [true, 0],
     ])
-    await turn()
+    await turns(1)
     const infos = app.taskService.list()
     expect(infos.map((i) => [i.name, i.state, i.owner])).toEqual([
       ['heartbeat', 'running', 'runForever'],
@@ -115,7 +76,7 @@ describe('TaskService.runForever()', () => {
       return 'returned'
     })
     const [handle] = app.taskService.runForever({ name: 'worker', run: fn, backoff: { initialMs: 100, factor: 1, jitter: 0 } })
-    await turn()
+    await turns(1)
     expect(starts).toEqual([0])
     await clock.advance(400)
     expect(starts).toEqual([0, 100, 200, 300, 400])
@@ -259,7 +220,7 @@ describe('TaskService.runForever()', () => {
     const clock = new TestClock()
     const app = await startApp({ clock })
     const [handle] = app.taskService.runForever({ name: 'r', run: (signal) => sleep(Infinity, { signal }) })
-    await turn()
+    await turns(1)
     handle!.cancel()
     await app.taskService.onIdle()
     expect(handle!.running).toBe(false)
@@ -334,7 +295,7 @@ describe('TaskService.runForever()', () => {
     expect(runs).toBe(0)
     expect(early!.running).toBe(true)
     await app.start()
-    await turn()
+    await turns(1)
     expect(runs).toBe(1)
     await app.stop()
     expect(early!.running).toBe(false)

@@ -2,61 +2,18 @@
  * The TaskHandle contract (spec §4) as the TaskService hands it out: identity, state, value/error, timestamps,
  * `result` (never unhandled by itself), `settled` (never rejects) and `cancel()`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
-import type { Application, ApplicationOptions } from '../../src/application/application.js'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
-import { createTestApplication, TestClock } from '../../src/testing/index.js'
+import { TestClock } from '../../src/testing/index.js'
+import { useTestApps } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { deferred, untilAborted } from '../support/promises.js'
 
-// ---- shared harness: every app is stopped, no unhandled rejection, no timer left on a TestClock ----
+// ---- shared harness (test/support/app.ts): every app is stopped, no unhandled rejection, no timer left on a TestClock ----
 
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
-beforeAll(() => void process.on('unhandledRejection', onUnhandled))
-afterAll(() => void process.off('unhandledRejection', onUnhandled))
-
-const apps: Application[] = []
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-async function turns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await turn()
-}
-
-async function startApp(options: ApplicationOptions = {}): Promise<Application> {
-  const app = await createTestApplication(options)
-  apps.push(app)
-  return app
-}
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
-
-const untilAborted = (signal: AbortSignal): Promise<never> =>
-  new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
-
-afterEach(async () => {
-  const left = apps.splice(0)
-  const notStopped = left.filter((app) => app.state !== 'stopped').map((app) => app.name)
-  for (const app of left) {
-    if (app.state === 'stopped') continue
-    const stopping = app.stop()
-    if (app.clock instanceof TestClock) await app.clock.runAll()
-    await stopping
-  }
-  const timersLeft = left.map((app) => (app.clock instanceof TestClock ? app.clock.pending : 0))
-  await turns(2)
-  expect(unhandled.splice(0)).toEqual([])
-  expect(notStopped).toEqual([])
-  expect(timersLeft.every((n) => n === 0)).toBe(true)
-})
+const { startApp, unhandled } = useTestApps()
 
 // ---- tests ----
 
@@ -103,7 +60,7 @@ describe('TaskHandle', () => {
       const handle = app.taskService.spawn(() => gate.promise)
       const result = handle.result // read, dropped
       expect(result).toBeInstanceOf(Promise)
-      await turn() // running: the task function has handed its promise over
+      await turns(1) // running: the task function has handed its promise over
       gate.reject(new Error('failed later'))
       await handle.settled
       await turns(3)
@@ -162,7 +119,7 @@ describe('TaskHandle', () => {
       ]
       const early = handles.map((h) => h.settled) // read before the outcome
       handles[2]!.cancel()
-      await turn()
+      await turns(1)
       handles[3]!.cancel()
       const results = await Promise.allSettled(early)
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'])
@@ -258,7 +215,7 @@ describe('TaskHandle', () => {
     it('on a running task: aborts its signal with the reason, returns true; the first reason wins', async () => {
       const app = await startApp()
       const handle = app.taskService.spawn((signal) => untilAborted(signal))
-      await turn()
+      await turns(1)
       const reason = new Error('first')
       expect(handle.cancel(reason)).toBe(true)
       expect(handle.signal.reason).toBe(reason)
@@ -273,7 +230,7 @@ describe('TaskHandle', () => {
     it('without a reason aborts with a DOM AbortError', async () => {
       const app = await startApp()
       const handle = app.taskService.spawn((signal) => untilAborted(signal))
-      await turn()
+      await turns(1)
       handle.cancel()
       expect((handle.signal.reason as DOMException).name).toBe('AbortError')
       await handle.settled

@@ -9,9 +9,11 @@ import { TaskManager } from '../../src/tasks/task-manager.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { createTestApplication } from '../../src/testing/create-test-application.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { collectingLogger, collectUnhandledRejections, Level, type LogLine, turns } from './task-manager-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { Level, type LogLine, memoryLogger } from '../support/logs.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 let clock: TestClock
 let logger: Logger
 let lines: LogLine[]
@@ -25,7 +27,7 @@ function hang(signal: AbortSignal): Promise<never> {
 
 beforeEach(async () => {
   clock = new TestClock()
-  ;({ logger, lines } = collectingLogger())
+  ;({ logger, lines } = memoryLogger())
   app = await createTestApplication({ clock, logger })
   manager = new TaskManager({ name: 'peers', taskService: app.taskService, clock, logger })
   done = []

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../src/logging/logger.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
-import { collectUnhandledRejections, turns } from './task-manager-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 
 afterEach(async () => {
   vi.useRealTimers()

@@ -5,9 +5,13 @@ import type { Logger } from '../../src/logging/logger.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/test-clock.js'
-import { abortListeners, collectingLogger, collectUnhandledRejections, Level, type LogLine, turns } from './task-manager-helpers.js'
+import { turns } from '../support/event-loop.js'
+import { abortListeners } from '../support/listeners.js'
+import { Level, type LogLine, memoryLogger } from '../support/logs.js'
+import { deferred } from '../support/promises.js'
+import { watchUnhandledRejections } from '../support/unhandled.js'
 
-const unhandled = collectUnhandledRejections()
+const unhandled = watchUnhandledRejections()
 let clock: TestClock
 let logger: Logger
 let lines: LogLine[]
@@ -15,7 +19,7 @@ let manager: TaskManager
 
 beforeEach(() => {
   clock = new TestClock()
-  ;({ logger, lines } = collectingLogger())
+  ;({ logger, lines } = memoryLogger())
   manager = new TaskManager({ name: 'tm', clock, logger })
 })
 
@@ -32,12 +36,6 @@ function hang(signal: AbortSignal): Promise<never> {
 }
 
 /** A promise with its resolve function. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => (resolve = r))
-  return { promise, resolve }
-}
-
 describe('TaskManager', () => {
   describe('registerTask()', () => {
     it('never invokes the function inside registerTask(); it starts on a later turn', async () => {

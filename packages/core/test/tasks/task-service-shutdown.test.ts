@@ -2,57 +2,26 @@
  * TaskService (spec §4) at the edges of its life: finalize (intake stop, cancelling, the bounded wait and its one
  * warning, the app's exit budget), the main loop dying and being restarted, and the O(1) cost per task.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { Application, type ApplicationOptions } from '../../src/application/application.js'
+import { describe, expect, it, vi } from 'vitest'
+import { Application } from '../../src/application/application.js'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
-import { createLogger, type Logger } from '../../src/logging/logger.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import { Service } from '../../src/service/service.js'
 import { Task } from '../../src/tasks/task.js'
 import type { TaskService } from '../../src/tasks/task-service.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
-import { createTestApplication, TestClock } from '../../src/testing/index.js'
+import { TestClock } from '../../src/testing/index.js'
+import { useTestApps } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { Level, memoryLogger, type LogLine } from '../support/logs.js'
+import { deferred, untilAborted } from '../support/promises.js'
 
-// ---- shared harness: every app is stopped, no unhandled rejection, no timer left on a TestClock ----
+// ---- shared harness (test/support/app.ts): every app is stopped, no unhandled rejection, no timer left on a TestClock ----
 
-type LogLine = Record<string, any> & { level: number; msg: string }
-const ERROR = 50
-const WARN = 40
+const { error: ERROR, warn: WARN } = Level
 
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
-beforeAll(() => void process.on('unhandledRejection', onUnhandled))
-afterAll(() => void process.off('unhandledRejection', onUnhandled))
-
-const apps: Application[] = []
-
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-async function turns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await turn()
-}
-
-function memoryLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(JSON.parse(line)) } })
-  return { logger, lines }
-}
-
-async function startApp(options: ApplicationOptions = {}): Promise<Application> {
-  const app = await createTestApplication(options)
-  apps.push(app)
-  return app
-}
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+const { startApp, apps } = useTestApps({ beforeTeardown: () => vi.restoreAllMocks() })
 
 function expectBalanced(ts: TaskService): void {
   const s = ts.stats()
@@ -62,30 +31,10 @@ function expectBalanced(ts: TaskService): void {
   expect(s.queued).toBeGreaterThanOrEqual(0)
 }
 
-const untilAborted = (signal: AbortSignal): Promise<never> =>
-  new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
-
 /** A task that ignores its signal and never settles. */
 const stuck = (_signal: AbortSignal): Promise<never> => new Promise(() => {})
 
 const pendingWarnings = (lines: LogLine[]): LogLine[] => lines.filter((l) => / pending and incomplete tasks/.test(l.msg))
-
-afterEach(async () => {
-  vi.restoreAllMocks()
-  const left = apps.splice(0)
-  const notStopped = left.filter((app) => app.state !== 'stopped').map((app) => app.name)
-  for (const app of left) {
-    if (app.state === 'stopped') continue
-    const stopping = app.stop()
-    if (app.clock instanceof TestClock) await app.clock.runAll()
-    await stopping
-  }
-  const timersLeft = left.map((app) => (app.clock instanceof TestClock ? app.clock.pending : 0))
-  await turns(2)
-  expect(unhandled.splice(0)).toEqual([])
-  expect(notStopped).toEqual([])
-  expect(timersLeft.every((n) => n === 0)).toBe(true)
-})
 
 // ---- tests ----
 
@@ -132,7 +81,7 @@ describe('TaskService finalize (app.stop())', () => {
       app.taskService.spawn(() => void queuedCalls++, { name: 'q1' }),
       app.taskService.spawn(() => void queuedCalls++, { name: 'q2' }),
     ]
-    await turn()
+    await turns(1)
     expect(running.map((h) => h.state)).toEqual(['running', 'running'])
     await app.stop()
     expect(app.state).toBe('stopped')
@@ -157,7 +106,7 @@ describe('TaskService finalize (app.stop())', () => {
       await sleep(500, { clock })
       return 'cleaned up'
     })
-    await turn()
+    await turns(1)
     const stopping = app.stop()
     await clock.advance(499)
     expect(app.state).toBe('stopping')
@@ -176,7 +125,7 @@ describe('TaskService finalize (app.stop())', () => {
     app.taskService.spawn(stuck, { name: 'alpha' })
     app.taskService.spawn(stuck, { name: 'beta' })
     const polite = app.taskService.spawn((signal) => untilAborted(signal), { name: 'polite' })
-    await turn()
+    await turns(1)
     const stopping = app.stop()
     await turns(2)
     expect(polite.state).toBe('cancelled')
@@ -200,7 +149,7 @@ describe('TaskService finalize (app.stop())', () => {
     const app = await startApp({ logger, config: { TaskService: { shutdown_timeout: '50ms' } } })
     app.taskService.spawn(stuck, { name: 'wedged' })
     const [unnamed] = app.taskService.schedule(() => new Promise(() => {}))
-    await turn()
+    await turns(1)
     await app.stop()
     expect(pendingWarnings(lines).map((l) => l.msg)).toEqual([`2 pending and incomplete tasks: wedged, ${unnamed!.name}`])
   })
@@ -218,7 +167,7 @@ describe('TaskService finalize (app.stop())', () => {
     app.addService(SlowService)
     await app.start()
     app.taskService.spawn(stuck, { name: 'straggler' })
-    await turn()
+    await turns(1)
     const stopping = app.stop()
     await clock.advance(60) // SlowService used 60 of the 100 ms
     expect(app.state).toBe('stopping')
@@ -259,7 +208,7 @@ describe('TaskService main loop', () => {
     const done: TaskHandle[] = []
     app.pubsub.subscribe(Messages.TaskDone, (_m, h: TaskHandle) => void done.push(h))
     const [victim, next] = ts.schedule(function victim() {}, function next() {})
-    await turn()
+    await turns(1)
     expect(victim!.state).toBe('failed')
     expect(victim!.error).toBe(boom)
     expect(done).toEqual([victim])
@@ -288,7 +237,7 @@ describe('TaskService main loop', () => {
     expectBalanced(ts)
     expect(ts.stats()).toMatchObject({ scheduled: 3, failed: 1, succeeded: 2 })
     const [after] = ts.schedule(() => 'after')
-    await turn()
+    await turns(1)
     expect(after!.state).toBe('succeeded')
     await app.stop()
   })
@@ -303,7 +252,7 @@ describe('TaskService main loop', () => {
     }
     vi.spyOn(Task.prototype, 'start').mockImplementationOnce(fail).mockImplementationOnce(fail).mockImplementationOnce(fail)
     const handles = ts.schedule(() => 1, () => 2, () => 3, () => 4)
-    await turn()
+    await turns(1)
     await clock.advance(10)
     await clock.advance(20)
     expect(handles.map((h) => h.state)).toEqual(['failed', 'failed', 'failed', 'queued'])
@@ -313,7 +262,7 @@ describe('TaskService main loop', () => {
     expect(delays()).toEqual([10, 20, 40])
     vi.spyOn(Task.prototype, 'start').mockImplementationOnce(fail)
     const [again] = ts.schedule(() => 5)
-    await turn()
+    await turns(1)
     expect(again!.state).toBe('failed')
     expect(delays()).toEqual([10, 20, 40, 10])
     await clock.advance(10)
@@ -328,7 +277,7 @@ describe('TaskService main loop', () => {
       throw new Error('boom')
     })
     const [, queued] = app.taskService.schedule(() => 1, () => 2)
-    await turn()
+    await turns(1)
     expect(clock.pending).toBeGreaterThan(0)
     await app.stop()
     expect(queued!.state).toBe('cancelled')
@@ -343,7 +292,7 @@ describe('TaskService cost per task', () => {
     const ts = app.taskService
     const never = (): Promise<never> => new Promise(() => {})
     ts.schedule(...new Array<() => Promise<never>>(20_000).fill(never))
-    await turn()
+    await turns(1)
     expect(ts.stats().running).toBe(20_000)
 
     const touched = [
@@ -364,7 +313,7 @@ describe('TaskService cost per task', () => {
     // One completion, one failure, one cancellation and one new start each touch a constant number of tasks.
     const gate = deferred()
     const [a, b, c] = ts.schedule(() => gate.promise, async () => Promise.reject(new Error('x')), (signal: AbortSignal) => untilAborted(signal))
-    await turn()
+    await turns(1)
     gate.resolve()
     c!.cancel()
     await Promise.all([a!.settled, b!.settled, c!.settled])

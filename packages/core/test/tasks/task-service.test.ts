@@ -4,57 +4,30 @@
  * Shutdown, the main loop's restart and per-task cost are in task-service-shutdown.test.ts.
  */
 import { getEventListeners } from 'node:events'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { Application, type ApplicationOptions } from '../../src/application/application.js'
+import { describe, expect, it, vi } from 'vitest'
+import { Application } from '../../src/application/application.js'
+import { createLogger } from '../../src/logging/logger.js'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
-import { createLogger, type Logger } from '../../src/logging/logger.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import type { TaskService } from '../../src/tasks/task-service.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
-import { createTestApplication, TestClock } from '../../src/testing/index.js'
+import { TestClock } from '../../src/testing/index.js'
+import { useTestApps } from '../support/app.js'
+import { turns } from '../support/event-loop.js'
+import { Level, memoryLogger, type LogLine } from '../support/logs.js'
+import { deferred, untilAborted } from '../support/promises.js'
 
-// ---- shared harness: every app is stopped, no unhandled rejection, no timer left on a TestClock ----
+// ---- shared harness (test/support/app.ts): every app is stopped, no unhandled rejection, no timer left on a TestClock ----
 
-type LogLine = Record<string, any> & { level: number; msg: string }
-const ERROR = 50
-const WARN = 40
-const DEBUG = 20
+const { error: ERROR, warn: WARN, debug: DEBUG } = Level
 
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason)
-beforeAll(() => void process.on('unhandledRejection', onUnhandled))
-afterAll(() => void process.off('unhandledRejection', onUnhandled))
-
-const apps: Application[] = []
-
-/** One real macrotask (check phase), queued after whatever the service armed before. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-async function turns(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await turn()
-}
-
-function memoryLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = []
-  const logger = createLogger({ level, destination: { write: (line: string) => void lines.push(JSON.parse(line)) } })
-  return { logger, lines }
-}
-
-async function startApp(options: ApplicationOptions = {}): Promise<Application> {
-  const app = await createTestApplication(options)
-  apps.push(app)
-  return app
-}
-
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+const { startApp, apps, unhandled } = useTestApps({
+  beforeTeardown: () => {
+    vi.restoreAllMocks()
+    vi.unstubAllGlobals()
+  },
+})
 
 /** The bookkeeping invariant of §4: every scheduled task is in exactly one bucket. */
 function expectBalanced(ts: TaskService): void {
@@ -64,28 +37,6 @@ function expectBalanced(ts: TaskService): void {
   expect(ts.list()).toHaveLength(ts.size)
   expect(s.queued).toBeGreaterThanOrEqual(0)
 }
-
-/** A task that waits until its signal aborts, then rejects with the reason (honours cancellation). */
-const untilAborted = (signal: AbortSignal): Promise<never> =>
-  new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
-
-afterEach(async () => {
-  vi.restoreAllMocks()
-  vi.unstubAllGlobals()
-  const left = apps.splice(0)
-  const notStopped = left.filter((app) => app.state !== 'stopped').map((app) => app.name)
-  for (const app of left) {
-    if (app.state === 'stopped') continue
-    const stopping = app.stop()
-    if (app.clock instanceof TestClock) await app.clock.runAll()
-    await stopping
-  }
-  const timersLeft = left.map((app) => (app.clock instanceof TestClock ? app.clock.pending : 0))
-  await turns(2)
-  expect(unhandled.splice(0)).toEqual([])
-  expect(notStopped).toEqual([])
-  expect(timersLeft.every((n) => n === 0)).toBe(true)
-})
 
 // ---- tests ----
 
@@ -116,7 +67,7 @@ describe('TaskService', () => {
       await Promise.resolve() // microtasks alone do not start it
       await Promise.resolve()
       expect(calls).toBe(0)
-      await turn()
+      await turns(1)
       expect(calls).toBe(1)
       expect(handle!.state).toBe('running')
       expect(handle!.startedAt).toBeTypeOf('number')
@@ -150,9 +101,9 @@ describe('TaskService', () => {
         if (runs < 1000) app.taskService.schedule(again)
       }
       app.taskService.schedule(again)
-      await turn()
+      await turns(1)
       expect(runs).toBe(1)
-      await turn()
+      await turns(1)
       expect(runs).toBe(2)
       await app.stop()
     })
@@ -173,7 +124,7 @@ describe('TaskService', () => {
       const starting = app.start()
       expect(calls).toBe(0) // not inside start() either
       await starting
-      await turn()
+      await turns(1)
       expect(calls).toBe(1)
       expect(handle!.state).toBe('succeeded')
       expectBalanced(app.taskService)
@@ -186,15 +137,15 @@ describe('TaskService', () => {
       const never = (): Promise<never> => new Promise(() => {})
       const pending: Array<() => Promise<never>> = new Array(100_000).fill(never)
       ts.schedule(...pending)
-      await turn()
+      await turns(1)
       expect(ts.stats().running).toBe(100_000)
       for (let round = 0; round < 3; round++) {
         const [fresh] = ts.schedule(never)
-        await turn()
+        await turns(1)
         expect(fresh!.state).toBe('running')
       }
       const [quick] = ts.schedule(() => 'done')
-      await turn()
+      await turns(1)
       expect(quick!.state).toBe('succeeded')
       expect(ts.stats()).toMatchObject({ scheduled: 100_004, running: 100_003, succeeded: 1, queued: 0 })
       await app.stop()
@@ -364,7 +315,7 @@ describe('TaskService', () => {
       const controllers = countControllers()
       const gate = deferred()
       const handle = app.taskService.spawn(() => gate.promise)
-      await turn()
+      await turns(1)
       expect(handle.state).toBe('running')
       expect(controllers.count()).toBe(0)
       const signal = handle.signal
@@ -383,7 +334,7 @@ describe('TaskService', () => {
       const app = await startApp()
       const gate = deferred()
       const handle = app.taskService.spawn(() => gate.promise)
-      await turn()
+      await turns(1)
       handle.cancel('late')
       expect(handle.signal.aborted).toBe(true)
       expect(handle.signal.reason).toBe('late')
@@ -400,7 +351,7 @@ describe('TaskService', () => {
       const source = deferred<string>()
       const [handle] = app.taskService.schedule(source.promise)
       expect(handle!.state).toBe('queued')
-      await turn()
+      await turns(1)
       expect(handle!.state).toBe('running')
       source.resolve('payload')
       expect(await handle!.result).toBe('payload')
@@ -439,7 +390,7 @@ describe('TaskService', () => {
       const rejectsWithReason = deferred<string>()
       const rejectsOther = deferred<string>()
       const [a, b, c] = app.taskService.schedule(resolves.promise, rejectsWithReason.promise, rejectsOther.promise)
-      await turn()
+      await turns(1)
       for (const h of [a!, b!, c!]) {
         expect(h.cancel('enough')).toBe(true)
         expect(h.signal.aborted).toBe(true)
@@ -566,7 +517,7 @@ describe('TaskService', () => {
           ),
         { name: 'fetcher' },
       )
-      await turn()
+      await turns(1)
       const reason = new Error('user left')
       handle.cancel(reason)
       await handle.settled
@@ -591,7 +542,7 @@ describe('TaskService', () => {
         await gate.promise
         signal.throwIfAborted()
       })
-      await turn()
+      await turns(1)
       handle.cancel(reason)
       gate.resolve()
       await handle.settled
@@ -619,7 +570,7 @@ describe('TaskService', () => {
         await gate.promise
         throw new Error('cleanup broke')
       })
-      await turn()
+      await turns(1)
       handle.cancel()
       gate.resolve()
       await handle.settled
@@ -635,7 +586,7 @@ describe('TaskService', () => {
         await gate.promise
         return 'finished anyway'
       })
-      await turn()
+      await turns(1)
       handle.cancel()
       gate.resolve()
       expect(await handle.result).toBe('finished anyway')
@@ -677,7 +628,7 @@ describe('TaskService', () => {
       const cancelledQueued = ts.spawn(() => gate.promise)
       const preAborted = ts.spawn(() => 1, { signal: AbortSignal.abort('pre') })
       cancelledQueued.cancel()
-      await turn()
+      await turns(1)
       cancelledRunning.cancel()
       await ts.onIdle()
       await turns(2)
@@ -751,7 +702,7 @@ describe('TaskService', () => {
       const app = await startApp({ clock })
       const baseline = clock.pending
       const handle = app.taskService.spawn((signal) => sleep(10_000, { signal, clock }), { name: 'slow', timeoutMs: 100 })
-      await turn()
+      await turns(1)
       expect(handle.state).toBe('running')
       await clock.advance(99)
       expect(handle.signal.aborted).toBe(false)
@@ -776,7 +727,7 @@ describe('TaskService', () => {
       const blocker = deferred()
       app.taskService.spawn(() => blocker.promise)
       const timed = app.taskService.spawn((signal) => untilAborted(signal), { timeoutMs: 100 })
-      await turn()
+      await turns(1)
       expect(clock.pending).toBe(baseline) // queued: no timer yet
       await clock.advance(500)
       expect(timed.state).toBe('queued')
@@ -801,7 +752,7 @@ describe('TaskService', () => {
       const baseline = clock.pending
       const gate = deferred()
       const handle = app.taskService.spawn(() => gate.promise, { timeoutMs: 1_000 })
-      await turn()
+      await turns(1)
       expect(clock.pending).toBe(baseline + 1)
       gate.resolve()
       await handle.settled
@@ -811,7 +762,7 @@ describe('TaskService', () => {
       expect(handle.signal.aborted).toBe(false)
       const failing = app.taskService.spawn(() => Promise.reject(new Error('x')), { timeoutMs: 1_000 })
       const cancelled = app.taskService.spawn((signal) => untilAborted(signal), { timeoutMs: 1_000 })
-      await turn()
+      await turns(1)
       cancelled.cancel()
       await Promise.all([failing.settled, cancelled.settled])
       expect(clock.pending).toBe(baseline)
@@ -884,7 +835,7 @@ describe('TaskService', () => {
       const app = await startApp()
       const controller = new AbortController()
       const handle = app.taskService.spawn((signal) => untilAborted(signal), { signal: controller.signal })
-      await turn()
+      await turns(1)
       expect(handle.state).toBe('running')
       const reason = new Error('request closed')
       controller.abort(reason)
@@ -912,7 +863,7 @@ describe('TaskService', () => {
       expect(getEventListeners(shared.signal, 'abort')).toHaveLength(5)
       cancelledQueued.cancel()
       expect(getEventListeners(shared.signal, 'abort')).toHaveLength(4)
-      await turn()
+      await turns(1)
       // The first two have ended; the gated one and the untilAborted one still listen.
       expect(getEventListeners(shared.signal, 'abort')).toHaveLength(2)
       cancelledRunning.cancel()
@@ -988,7 +939,7 @@ describe('TaskService', () => {
       const app = await startApp()
       const gate = deferred()
       const handles = app.taskService.schedule(...Array.from({ length: 500 }, () => () => gate.promise))
-      await turn()
+      await turns(1)
       expect(handles.every((h) => h.state === 'running')).toBe(true)
       gate.resolve()
       await app.taskService.onIdle()
@@ -999,7 +950,7 @@ describe('TaskService', () => {
       const app = await startApp({ config: { TaskService: { max_concurrency: 'unlimited' } } })
       const gate = deferred()
       const handles = app.taskService.schedule(...Array.from({ length: 20 }, () => () => gate.promise))
-      await turn()
+      await turns(1)
       expect(handles.every((h) => h.state === 'running')).toBe(true)
       gate.resolve()
       await app.taskService.onIdle()
@@ -1065,7 +1016,7 @@ describe('TaskService', () => {
       check()
       hs[4]!.cancel()
       check()
-      await turn()
+      await turns(1)
       check()
       expect(ts.stats()).toMatchObject({ scheduled: 6, running: 3, queued: 1, cancelled: 2 })
       gates[0]!.resolve()
