@@ -21,6 +21,22 @@ export function createGate(): Gate {
   return { promise, open }
 }
 
+/** Elapsed wall-clock and CPU (user + system, all threads) milliseconds of one measurement. */
+export interface Elapsed {
+  wallMs: number
+  cpuMs: number
+}
+
+/** Starts a stopwatch; calling the result reads wall-clock and process CPU time since the start. */
+export function stopwatch(): () => Elapsed {
+  const wallStart = performance.now()
+  const cpuStart = process.cpuUsage()
+  return () => {
+    const cpu = process.cpuUsage(cpuStart)
+    return { wallMs: performance.now() - wallStart, cpuMs: (cpu.user + cpu.system) / 1000 }
+  }
+}
+
 /** Resolves on the next turn of the event loop. */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
@@ -52,26 +68,26 @@ export async function holdPending(app: Application, n: number, gate: Gate): Prom
  * Runs `n` trivial tasks through `app.taskService.schedule`, each published as `TaskService.task_done!` to one
  * subscriber, and resolves with the elapsed milliseconds once the subscriber has seen all of them.
  */
-export async function tsabThroughput(app: Application, n: number): Promise<number> {
+export async function tsabThroughput(app: Application, n: number): Promise<Elapsed> {
   let done = 0
   let finish!: () => void
   const finished = new Promise<void>((resolve) => (finish = resolve))
   const unsubscribe = app.pubsub.subscribe(Messages.TaskDone, () => {
     if (++done === n) finish()
   })
-  const started = performance.now()
+  const elapsed = stopwatch()
   for (let i = 0; i < n; i++) app.taskService.schedule(trivial)
   await finished
-  const elapsed = performance.now() - started
+  const result = elapsed()
   unsubscribe()
-  return elapsed
+  return result
 }
 
 /**
  * The JavaScript floor: start `n` async functions, keep each promise in a pending `Set`, and on settle delete it
  * and emit one eventemitter3 event to one subscriber. Resolves with the elapsed milliseconds.
  */
-export async function floorThroughput(n: number): Promise<number> {
+export async function floorThroughput(n: number): Promise<Elapsed> {
   const pending = new Set<Promise<number>>()
   const events = new EventEmitter()
   let done = 0
@@ -80,7 +96,7 @@ export async function floorThroughput(n: number): Promise<number> {
   events.on('done', () => {
     if (++done === n) finish()
   })
-  const started = performance.now()
+  const elapsed = stopwatch()
   for (let i = 0; i < n; i++) {
     const promise = trivial()
     pending.add(promise)
@@ -96,10 +112,19 @@ export async function floorThroughput(n: number): Promise<number> {
     )
   }
   await finished
-  return performance.now() - started
+  return elapsed()
 }
 
 /** `n / ms` in operations per second. */
 export function perSecond(n: number, ms: number): number {
   return (n / ms) * 1000
+}
+
+/**
+ * Stores `n` operations in `elapsed` as `values[name]` (per wall-clock second) and `values[name + 'Cpu']` (per
+ * CPU second: steadier than wall-clock time when other processes compete for the cores).
+ */
+export function record(values: Record<string, number>, name: string, n: number, elapsed: Elapsed): void {
+  values[name] = perSecond(n, elapsed.wallMs)
+  values[`${name}Cpu`] = perSecond(n, elapsed.cpuMs)
 }

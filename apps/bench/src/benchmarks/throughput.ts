@@ -4,27 +4,27 @@
  */
 import PQueue from 'p-queue'
 import { collectGarbage, type Benchmark } from '../harness.js'
-import { floorThroughput, perSecond, startApp, trivial, tsabThroughput } from '../fixtures.js'
+import { floorThroughput, record, startApp, stopwatch, trivial, tsabThroughput, type Elapsed } from '../fixtures.js'
 
-async function pQueueThroughput(n: number, concurrency: number): Promise<number> {
+async function pQueueThroughput(n: number, concurrency: number): Promise<Elapsed> {
   const queue = new PQueue({ concurrency })
   // One subscriber to every finished task, like the tsab and floor variants.
   let done = 0
   queue.on('completed', () => done++)
-  const started = performance.now()
+  const stop = stopwatch()
   for (let i = 0; i < n; i++) void queue.add(trivial)
   await queue.onIdle()
-  const elapsed = performance.now() - started
+  const elapsed = stop()
   if (done !== n) throw new Error(`p-queue completed ${done} of ${n}`)
   return elapsed
 }
 
-async function promiseAllThroughput(n: number): Promise<number> {
-  const started = performance.now()
+async function promiseAllThroughput(n: number): Promise<Elapsed> {
+  const elapsed = stopwatch()
   const promises: Array<Promise<number>> = new Array(n)
   for (let i = 0; i < n; i++) promises[i] = trivial()
   await Promise.all(promises)
-  return performance.now() - started
+  return elapsed()
 }
 
 export const throughput: Benchmark = {
@@ -36,12 +36,20 @@ export const throughput: Benchmark = {
     pQueueInfinity: { unit: 'tasks/s', better: 'higher' },
     pQueue1000: { unit: 'tasks/s', better: 'higher' },
     promiseAll: { unit: 'tasks/s', better: 'higher' },
+    tsabCpu: { unit: 'tasks/CPU-s', better: 'higher' },
+    floorCpu: { unit: 'tasks/CPU-s', better: 'higher' },
+    pQueueInfinityCpu: { unit: 'tasks/CPU-s', better: 'higher' },
+    pQueue1000Cpu: { unit: 'tasks/CPU-s', better: 'higher' },
+    promiseAllCpu: { unit: 'tasks/CPU-s', better: 'higher' },
   },
   ratios: {
     'tsab / floor': { numerator: 'tsab', denominator: 'floor', target: { op: '>=', value: 0.75 } },
     'tsab / p-queue(Infinity)': { numerator: 'tsab', denominator: 'pQueueInfinity', target: { op: '>=', value: 3 } },
     'tsab / p-queue(1000)': { numerator: 'tsab', denominator: 'pQueue1000', target: { op: '>=', value: 3 } },
     'tsab / Promise.all': { numerator: 'tsab', denominator: 'promiseAll' },
+    'CPU: tsab / floor': { numerator: 'tsabCpu', denominator: 'floorCpu' },
+    'CPU: tsab / p-queue(Infinity)': { numerator: 'tsabCpu', denominator: 'pQueueInfinityCpu' },
+    'CPU: tsab / p-queue(1000)': { numerator: 'tsabCpu', denominator: 'pQueue1000Cpu' },
   },
   async round(ctx) {
     const { n } = ctx
@@ -49,18 +57,18 @@ export const throughput: Benchmark = {
     const values: Record<string, number> = {}
     try {
       collectGarbage()
-      values.tsab = perSecond(n, await tsabThroughput(app, n))
+      record(values, 'tsab', n, await tsabThroughput(app, n))
     } finally {
       await app.stop()
     }
     collectGarbage()
-    values.floor = perSecond(n, await floorThroughput(n))
+    record(values, 'floor', n, await floorThroughput(n))
     collectGarbage()
-    values.pQueueInfinity = perSecond(n, await pQueueThroughput(n, Infinity))
+    record(values, 'pQueueInfinity', n, await pQueueThroughput(n, Infinity))
     collectGarbage()
-    values.pQueue1000 = perSecond(n, await pQueueThroughput(n, 1000))
+    record(values, 'pQueue1000', n, await pQueueThroughput(n, 1000))
     collectGarbage()
-    values.promiseAll = perSecond(n, await promiseAllThroughput(n))
+    record(values, 'promiseAll', n, await promiseAllThroughput(n))
     return values
   },
 }
