@@ -1,12 +1,9 @@
 /**
- * `Lock`: mutual exclusion for async code, with FIFO waiters and cancellation that never loses a wake-up.
- * Counting permits is `Semaphore`'s job.
+ * `Lock`: mutual exclusion for async code, with FIFO waiters and cancellation that never loses a wake-up. It holds
+ * one permit of the internal `Permits` it shares with `Semaphore`, and adds the unlocked-release check.
  */
 import { InvalidStateError } from '../errors/errors.js'
-import { assertFunction } from '../internal/validate.js'
-import { observed } from '../internal/observed.js'
-import { WaitQueue } from '../internal/wait-queue.js'
-import { assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+import { Permits, useHeld } from '../internal/permits.js'
 import type { BlockingOptions } from './wait-options.js'
 
 /**
@@ -38,14 +35,12 @@ import type { BlockingOptions } from './wait-options.js'
  * ```
  */
 export class Lock {
-  // Held by someone (also while it is being handed to the next waiter).
-  #locked = false
-  // Blocked acquirers; the lock handed to one that aborts comes back through `returned`.
-  readonly #waiters = new WaitQueue<void>({ returned: () => this.#pass() })
+  // One permit: free when unlocked, taken while held (also while it is being handed to the next waiter).
+  readonly #permit = new Permits(1)
 
   /** True while the lock is held. */
   get locked(): boolean {
-    return this.#locked
+    return this.#permit.value === 0
   }
 
   /**
@@ -60,14 +55,7 @@ export class Lock {
    * ```
    */
   acquire(options?: BlockingOptions): Promise<void> {
-    assertWaitOptions(options)
-    const aborted = rejectIfAborted(options?.signal)
-    if (aborted !== undefined) return aborted
-    if (!this.#locked) {
-      this.#locked = true
-      return Promise.resolve()
-    }
-    return this.#waiters.wait({ signal: options?.signal, timeoutMs: options?.timeoutMs, clock: options?.clock }, undefined)
+    return this.#permit.acquire(options)
   }
 
   /**
@@ -80,8 +68,8 @@ export class Lock {
    * ```
    */
   release(): void {
-    if (!this.#locked) throw new InvalidStateError('Lock.release() called on an unlocked lock (expected: locked)')
-    this.#pass()
+    if (this.#permit.value !== 0) throw new InvalidStateError('Lock.release() called on an unlocked lock (expected: locked)')
+    this.#permit.release()
   }
 
   /**
@@ -93,21 +81,6 @@ export class Lock {
    * ```
    */
   use<T>(fn: () => T | PromiseLike<T>, options?: BlockingOptions): Promise<T> {
-    assertFunction('fn', fn)
-    assertWaitOptions(options)
-    return observed(this.#use(fn, options))
-  }
-
-  async #use<T>(fn: () => T | PromiseLike<T>, options: BlockingOptions | undefined): Promise<T> {
-    await this.acquire(options)
-    try {
-      return await fn()
-    } finally {
-      this.release()
-    }
-  }
-
-  #pass(): void {
-    if (!this.#waiters.handOff(undefined)) this.#locked = false
+    return useHeld(this, fn, options)
   }
 }

@@ -1,12 +1,10 @@
 /**
- * `Semaphore` and `BoundedSemaphore`: a counter of permits with a FIFO of waiters. The hand-off race (a waiter
- * aborted just after it was handed a permit) is handled by the internal `WaitQueue`; the single-owner lock is `Lock`.
+ * `Semaphore` and `BoundedSemaphore`: a counter of permits with a FIFO of waiters. The counting and the hand-off
+ * race (a waiter aborted just after it was handed a permit) live in the internal `Permits`, shared with `Lock`.
  */
 import { InvalidStateError } from '../errors/errors.js'
-import { assertFunction, assertNumber } from '../internal/validate.js'
-import { observed } from '../internal/observed.js'
-import { WaitQueue } from '../internal/wait-queue.js'
-import { assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+import { Permits, useHeld } from '../internal/permits.js'
+import { assertNumber } from '../internal/validate.js'
 import type { BlockingOptions } from './wait-options.js'
 
 /**
@@ -39,10 +37,8 @@ import type { BlockingOptions } from './wait-options.js'
  * ```
  */
 export class Semaphore {
-  // Free permits; never > 0 while someone waits (a release goes straight to the oldest waiter).
-  #value: number
-  // Blocked acquirers; a permit handed to one that aborts comes back through `returned`.
-  readonly #waiters = new WaitQueue<void>({ returned: () => this.#releasePermit() })
+  // Free permits and the FIFO of waiters (a release goes straight to the oldest waiter).
+  readonly #permits: Permits
 
   /**
    * @param value - the initial number of permits, an integer >= 0
@@ -50,17 +46,17 @@ export class Semaphore {
    */
   constructor(value: number = 1) {
     assertNumber('value', value, { min: 0, integer: true })
-    this.#value = value
+    this.#permits = new Permits(value)
   }
 
   /** True when `acquire()` would wait: no permit is free. */
   get locked(): boolean {
-    return this.#value === 0
+    return this.#permits.value === 0
   }
 
   /** The number of free permits. */
   get value(): number {
-    return this.#value
+    return this.#permits.value
   }
 
   /**
@@ -75,14 +71,7 @@ export class Semaphore {
    * ```
    */
   acquire(options?: BlockingOptions): Promise<void> {
-    assertWaitOptions(options)
-    const aborted = rejectIfAborted(options?.signal)
-    if (aborted !== undefined) return aborted
-    if (this.#value > 0) {
-      this.#value--
-      return Promise.resolve()
-    }
-    return this.#waiters.wait({ signal: options?.signal, timeoutMs: options?.timeoutMs, clock: options?.clock }, undefined)
+    return this.#permits.acquire(options)
   }
 
   /**
@@ -94,7 +83,7 @@ export class Semaphore {
    * ```
    */
   release(): void {
-    this.#releasePermit()
+    this.#permits.release()
   }
 
   /**
@@ -106,22 +95,7 @@ export class Semaphore {
    * ```
    */
   use<T>(fn: () => T | PromiseLike<T>, options?: BlockingOptions): Promise<T> {
-    assertFunction('fn', fn)
-    assertWaitOptions(options)
-    return observed(this.#use(fn, options))
-  }
-
-  async #use<T>(fn: () => T | PromiseLike<T>, options: BlockingOptions | undefined): Promise<T> {
-    await this.acquire(options)
-    try {
-      return await fn()
-    } finally {
-      this.release()
-    }
-  }
-
-  #releasePermit(): void {
-    if (!this.#waiters.handOff(undefined)) this.#value++
+    return useHeld(this, fn, options)
   }
 }
 
