@@ -1,7 +1,8 @@
 /**
  * `Event`: a flag that tasks can wait for. It only tells "it happened"; passing values is `Queue`'s job.
  */
-import { Waiter, assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+import { assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+import { WaiterSet } from '../internal/waiter-set.js'
 import type { BlockingOptions } from './wait-options.js'
 
 /**
@@ -25,7 +26,7 @@ import type { BlockingOptions } from './wait-options.js'
 export class Event {
   #isSet = false
   // Everyone blocked in wait(); all are woken by set().
-  readonly #waiters = new Set<Waiter<void>>()
+  readonly #waiters = new WaiterSet()
 
   /** True between `set()` and `clear()`. */
   get isSet(): boolean {
@@ -43,9 +44,7 @@ export class Event {
   set(): void {
     if (this.#isSet) return
     this.#isSet = true
-    const waiters = [...this.#waiters]
-    this.#waiters.clear()
-    for (const waiter of waiters) waiter.resolve(undefined)
+    this.#waiters.wakeAll()
   }
 
   /**
@@ -75,13 +74,6 @@ export class Event {
     const aborted = rejectIfAborted(options?.signal)
     if (aborted !== undefined) return aborted
     if (this.#isSet) return Promise.resolve()
-    const waiter: Waiter<void> = new Waiter<void>({
-      signal: options?.signal,
-      timeoutMs: options?.timeoutMs,
-      clock: options?.clock,
-      onGiveUp: () => this.#waiters.delete(waiter),
-    })
-    this.#waiters.add(waiter)
-    return waiter.promise
+    return this.#waiters.wait(options)
   }
 }

@@ -7,8 +7,10 @@ import { InvalidStateError } from '../errors/errors.js'
 import { QueueEmpty, QueueFull, QueueShutDown } from '../errors/queue-errors.js'
 import { assertBoolean, assertNumber, assertOptionalObject } from '../internal/validate.js'
 import { rejected } from '../internal/observed.js'
+import { Fifo } from '../internal/fifo.js'
 import { WaitQueue } from '../internal/wait-queue.js'
-import { Waiter, assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+import { assertWaitOptions, rejectIfAborted } from '../internal/waiter.js'
+import { WaiterSet } from '../internal/waiter-set.js'
 import type { BlockingOptions } from './wait-options.js'
 
 /**
@@ -80,9 +82,8 @@ interface ShutDownState {
  */
 export class Queue<T> {
   readonly #maxsize: number
-  // Queued items from #head on; the consumed prefix is dropped in batches so get() stays O(1).
-  #items: T[] = []
-  #head = 0
+  // Queued items; taking the oldest is O(1).
+  readonly #items = new Fifo<T>()
   // Items handed to a getter but not yet delivered: they still occupy a slot, so a returned item always fits.
   #inTransitGets = 0
   // Free slots handed to a putter that has not yet inserted its item.
@@ -90,7 +91,7 @@ export class Queue<T> {
   // Items put and not yet marked done with taskDone().
   #unfinished = 0
   // Blocked join() calls, woken when #unfinished reaches 0.
-  readonly #joinWaiters = new Set<Waiter<void>>()
+  readonly #joinWaiters = new WaiterSet()
   #shutDown: ShutDownState | undefined
   readonly #getters = new WaitQueue<T>({
     returned: (item) => this.#returnItem(item),
@@ -130,7 +131,7 @@ export class Queue<T> {
 
   /** The number of items waiting in the queue. */
   get size(): number {
-    return this.#items.length - this.#head
+    return this.#items.size
   }
 
   /** The bound given to the constructor (`0`: unbounded). */
@@ -241,14 +242,7 @@ export class Queue<T> {
     const aborted = rejectIfAborted(options?.signal)
     if (aborted !== undefined) return aborted
     if (this.#unfinished === 0) return Promise.resolve()
-    const waiter: Waiter<void> = new Waiter<void>({
-      signal: options?.signal,
-      timeoutMs: options?.timeoutMs,
-      clock: options?.clock,
-      onGiveUp: () => this.#joinWaiters.delete(waiter),
-    })
-    this.#joinWaiters.add(waiter)
-    return waiter.promise
+    return this.#joinWaiters.wait(options)
   }
 
   /**
@@ -293,8 +287,7 @@ export class Queue<T> {
     this.#putters.rejectAll(() => this.#shutDownError())
     if (this.#shutDown!.immediate) {
       const count = this.size
-      this.#items = []
-      this.#head = 0
+      this.#items.clear()
       this.#dropped(count)
     }
     // Getters only block on an empty queue, so every blocked one has nothing left to receive.
@@ -316,14 +309,14 @@ export class Queue<T> {
     this.#unfinished++
     // Hand items to blocked getters right away, oldest first.
     while (this.size > 0 && this.#getters.size > 0) {
-      const next = this.#shift()
+      const next = this.#items.shift()
       this.#inTransitGets++
       this.#getters.handOff(next)
     }
   }
 
   #take(): T {
-    const item = this.#shift()
+    const item = this.#items.shift()
     this.#wakePutters()
     return item
   }
@@ -340,8 +333,7 @@ export class Queue<T> {
       return
     }
     this.#inTransitGets--
-    if (this.#head > 0) this.#items[--this.#head] = item
-    else this.#items.unshift(item)
+    this.#items.unshift(item)
   }
 
   #wakePutters(): void {
@@ -351,19 +343,6 @@ export class Queue<T> {
     }
   }
 
-  #shift(): T {
-    const item = this.#items[this.#head] as T
-    this.#items[this.#head++] = undefined as T
-    if (this.#head === this.#items.length) {
-      this.#items = []
-      this.#head = 0
-    } else if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head)
-      this.#head = 0
-    }
-    return item
-  }
-
   // Items dropped by an immediate shutdown count as done, as in Python.
   #dropped(count: number): void {
     this.#unfinished = Math.max(0, this.#unfinished - count)
@@ -371,9 +350,6 @@ export class Queue<T> {
   }
 
   #checkJoin(): void {
-    if (this.#unfinished !== 0 || this.#joinWaiters.size === 0) return
-    const waiters = [...this.#joinWaiters]
-    this.#joinWaiters.clear()
-    for (const waiter of waiters) waiter.resolve(undefined)
+    if (this.#unfinished === 0) this.#joinWaiters.wakeAll()
   }
 }

@@ -3,6 +3,7 @@
  *
  * Internal to the pubsub folder: users get it typed as `AsyncIterableIterator<…> & { close(): void }`.
  */
+import { Fifo } from '../internal/fifo.js'
 
 /** What the iterator yields: the message name followed by the published arguments. */
 export type MessageTuple = [message: string, ...args: unknown[]]
@@ -14,10 +15,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 
 /** Buffers every message it is subscribed to until `next()` takes it; `close()` unsubscribes and ends it. */
 export class MessageIterator implements AsyncIterableIterator<MessageTuple> {
-  // Published but not yet taken by next(); read from #head on, so taking one is O(1).
-  #buffer: MessageTuple[] = []
-  // Index of the oldest unread tuple in #buffer.
-  #head = 0
+  // Published but not yet taken by next(); taking the oldest is O(1).
+  readonly #buffer = new Fifo<MessageTuple>()
   // next() calls that found the buffer empty, oldest first: each gets the next message published.
   readonly #waiting: Array<(result: IteratorResult<MessageTuple, undefined>) => void> = []
   // Undo for each message subscribed to; emptied by close().
@@ -32,18 +31,8 @@ export class MessageIterator implements AsyncIterableIterator<MessageTuple> {
 
   /** Resolves with the oldest buffered message, or waits for the next one; `{ done: true }` once closed. */
   next(): Promise<IteratorResult<MessageTuple, undefined>> {
-    if (this.#head < this.#buffer.length) {
-      const value = this.#buffer[this.#head]!
-      this.#buffer[this.#head++] = undefined as never
-      if (this.#head === this.#buffer.length) {
-        this.#buffer = []
-        this.#head = 0
-      } else if (this.#head >= 1024 && this.#head * 2 >= this.#buffer.length) {
-        // Drop the consumed prefix now and then so a long-lived, busy iterator does not grow for ever.
-        this.#buffer = this.#buffer.slice(this.#head)
-        this.#head = 0
-      }
-      return Promise.resolve({ done: false, value })
+    if (this.#buffer.size > 0) {
+      return Promise.resolve({ done: false, value: this.#buffer.shift() })
     }
     if (this.#closed) return Promise.resolve(DONE)
     return new Promise((resolve) => this.#waiting.push(resolve))
@@ -65,8 +54,7 @@ export class MessageIterator implements AsyncIterableIterator<MessageTuple> {
     const disposers = this.#disposers
     this.#disposers = []
     for (const dispose of disposers) dispose()
-    this.#buffer = []
-    this.#head = 0
+    this.#buffer.clear()
     const waiting = this.#waiting.splice(0)
     for (const resolve of waiting) resolve(DONE)
   }
