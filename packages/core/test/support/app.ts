@@ -6,6 +6,7 @@ import { afterEach, expect } from 'vitest'
 import type { Application, ApplicationOptions } from '../../src/application/application.js'
 import { createTestApplication, TestClock } from '../../src/testing/index.js'
 import type { Logger } from '../../src/logging/logger.js'
+import type { TaskService } from '../../src/tasks/task-service.js'
 import { turns } from './event-loop.js'
 import { memoryLogger, type LogLine } from './logs.js'
 import { watchUnhandledRejections } from './unhandled.js'
@@ -15,6 +16,15 @@ export function testOptions(extra: ApplicationOptions = {}): ApplicationOptions 
   const { logger, lines } = memoryLogger()
   const clock = new TestClock()
   return { logger, clock, handleSignals: false, ...extra, lines } as ApplicationOptions & { clock: TestClock; logger: Logger; lines: LogLine[] }
+}
+
+/** The bookkeeping invariant of spec §4: every task a TaskService scheduled is in exactly one bucket. */
+export function expectBalanced(ts: TaskService): void {
+  const s = ts.stats()
+  expect(s.scheduled).toBe(s.succeeded + s.failed + s.cancelled + s.running + s.queued)
+  expect(ts.size).toBe(s.queued + s.running)
+  expect(ts.list()).toHaveLength(ts.size)
+  expect(s.queued).toBeGreaterThanOrEqual(0)
 }
 
 /** Options of {@link useTestApps}. */

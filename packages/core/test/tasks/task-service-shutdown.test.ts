@@ -9,10 +9,9 @@ import { CancelledError } from '../../src/errors/cancellation.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import { Service } from '../../src/service/service.js'
 import { Task } from '../../src/tasks/task.js'
-import type { TaskService } from '../../src/tasks/task-service.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/index.js'
-import { useTestApps } from '../support/app.js'
+import { expectBalanced, useTestApps } from '../support/app.js'
 import { turns } from '../support/event-loop.js'
 import { Level, memoryLogger, type LogLine } from '../support/logs.js'
 import { deferred, untilAborted } from '../support/promises.js'
@@ -22,14 +21,6 @@ import { deferred, untilAborted } from '../support/promises.js'
 const { error: ERROR, warn: WARN } = Level
 
 const { startApp, apps } = useTestApps({ beforeTeardown: () => vi.restoreAllMocks() })
-
-function expectBalanced(ts: TaskService): void {
-  const s = ts.stats()
-  expect(s.scheduled).toBe(s.succeeded + s.failed + s.cancelled + s.running + s.queued)
-  expect(ts.size).toBe(s.queued + s.running)
-  expect(ts.list()).toHaveLength(ts.size)
-  expect(s.queued).toBeGreaterThanOrEqual(0)
-}
 
 /** A task that ignores its signal and never settles. */
 const stuck = (_signal: AbortSignal): Promise<never> => new Promise(() => {})

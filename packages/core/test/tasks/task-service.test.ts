@@ -13,7 +13,7 @@ import { Messages } from '../../src/pubsub/messages.js'
 import type { TaskService } from '../../src/tasks/task-service.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/index.js'
-import { useTestApps } from '../support/app.js'
+import { expectBalanced, useTestApps } from '../support/app.js'
 import { turns } from '../support/event-loop.js'
 import { Level, memoryLogger, type LogLine } from '../support/logs.js'
 import { deferred, untilAborted } from '../support/promises.js'
@@ -28,15 +28,6 @@ const { startApp, apps, unhandled } = useTestApps({
     vi.unstubAllGlobals()
   },
 })
-
-/** The bookkeeping invariant of §4: every scheduled task is in exactly one bucket. */
-function expectBalanced(ts: TaskService): void {
-  const s = ts.stats()
-  expect(s.scheduled).toBe(s.succeeded + s.failed + s.cancelled + s.running + s.queued)
-  expect(ts.size).toBe(s.queued + s.running)
-  expect(ts.list()).toHaveLength(ts.size)
-  expect(s.queued).toBeGreaterThanOrEqual(0)
-}
 
 // ---- tests ----
 
