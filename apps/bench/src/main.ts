@@ -37,7 +37,7 @@ async function child(kind: string, rest: string[]): Promise<void> {
   if (kind !== 'memory') throw new Error(`unknown child mode ${kind}`)
   const [variant, n] = rest
   if (variant !== 'tsab' && variant !== 'floor') throw new Error(`unknown memory variant ${String(variant)}`)
-  process.stdout.write(JSON.stringify(await measureMemory(variant, Number(n))))
+  process.stdout.write(`\n${JSON.stringify(await measureMemory(variant, Number(n)))}\n`)
 }
 
 async function main(): Promise<void> {

@@ -47,7 +47,8 @@ describe('bench --quick', () => {
   })
 
   it('reports every benchmark, in order', () => {
-    expect(report.benchmarks.map((b) => b.id)).toEqual(EXPECTED)
+    // Benchmarks that need a service (bullmq-throughput needs REDIS_URL) may follow the seven of the issue.
+    expect(report.benchmarks.map((b) => b.id).slice(0, EXPECTED.length)).toEqual(EXPECTED)
   })
 
   it('gives every metric and ratio a finite median within its min–max and one value per round', () => {

@@ -326,8 +326,8 @@ describe('§5 Messages', () => {
 
 describe('§5 signatures', () => {
   it('match the contract', () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     // The contract writes `void | Promise<void>`; `unknown` also accepts lambdas that return a value (`() => n++`).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     expectTypeOf<Subscriber>().toEqualTypeOf<(message: string, ...args: any[]) => unknown>()
     expectTypeOf<PubSub['subscribe']>().toEqualTypeOf<(message: string, callback: Subscriber) => () => void>()
     expectTypeOf<PubSub['once']>().toEqualTypeOf<(message: string, callback: Subscriber) => () => void>()
