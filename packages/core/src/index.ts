@@ -36,21 +36,21 @@ export { Module, type ModuleClass } from './service/module.js'
 
 // tasks
 export { TaskService } from './tasks/task-service.js'
+export { TaskManager, type TaskManagerOptions, type RegisterOptions } from './tasks/task-manager.js'
 export type { ForeverSpec, ForeverHandle } from './tasks/forever-runner.js'
 export type { BackoffOptions } from './tasks/backoff.js'
 export type { TaskFunction, Schedulable, TaskState, TaskOptions, TaskHandle, TaskInfo, TaskStats } from './tasks/task-types.js'
 
-// config (section owned by the config work)
+// config
 export { Config, type ConfigOptions } from './config/config.js'
 export { parseDuration } from './config/duration.js'
 
-// pubsub (section owned by the pubsub work)
+// pubsub
 export { PubSub, type PubSubOptions, type PubSubWaitForOptions, type Subscriber } from './pubsub/pubsub.js'
 export { subscribe } from './pubsub/subscribe.js'
 export { Messages, TICK_PERIODS, type MessageName } from './pubsub/messages.js'
 
-// futures (section owned by the futures / request cache work)
-export { TaskManager, type TaskManagerOptions, type RegisterOptions } from './tasks/task-manager.js'
+// futures and request caches
 export { Future, type FutureOptions } from './futures/future.js'
 export { NumberCache, RandomNumberCache } from './futures/number-cache.js'
 export {
@@ -60,7 +60,7 @@ export {
   type WaitForCacheOptions,
 } from './futures/request-cache.js'
 
-// concurrency (section owned by the concurrency work)
+// concurrency
 export type { BlockingOptions } from './concurrency/wait-options.js'
 export { sleep, type SleepOptions } from './concurrency/sleep.js'
 export { withTimeout, type WithTimeoutOptions } from './concurrency/with-timeout.js'
