@@ -90,9 +90,12 @@ export interface TaskHandle<T = unknown> {
   readonly value?: T
   /** The error (a `CancelledError` when `cancelled`), once `failed` or `cancelled`. */
   readonly error?: unknown
-  /** When the task started running (`performance.now()` based clock time). */
+  /**
+   * When the task started running, in the clock's time (`performance.now()` for the real clock). When one
+   * synchronous run of code starts or finishes many tasks, they may share one clock reading taken during that run.
+   */
   readonly startedAt?: number
-  /** When the task reached its final state. */
+  /** When the task reached its final state (same clock and precision as `startedAt`). */
   readonly finishedAt?: number
   /**
    * Cancels the task: a queued task never runs; a running one has its signal aborted with `reason`

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../clock/clock.js'
 import { CancelledError, TimeoutError } from '../errors/cancellation.js'
+import { stamp } from '../internal/stamp.js'
 import { isThenable } from '../internal/validate.js'
 import type { Schedulable, TaskHandle, TaskState } from './task-types.js'
 
@@ -90,7 +91,7 @@ export class Task<T = unknown> implements TaskHandle<T> {
     this.id = id
     this.#work = work
     this.#host = host
-    this.#createdAt = host.clock.now()
+    this.#createdAt = stamp(host.clock)
     this.owner = init?.owner
     const fnName = typeof work === 'function' ? work.name : ''
     this.#name = init?.name ?? (fnName === '' ? undefined : fnName)
@@ -216,7 +217,7 @@ export class Task<T = unknown> implements TaskHandle<T> {
     const work = this.#work
     this.#work = undefined
     this.#state = 'running'
-    this.#startedAt = this.#host.clock.now()
+    this.#startedAt = stamp(this.#host.clock)
     const extras = this.#extras
     if (extras?.timeoutMs !== undefined) this.#armTimeout(extras, extras.timeoutMs)
     if (typeof work !== 'function') {
@@ -289,7 +290,7 @@ export class Task<T = unknown> implements TaskHandle<T> {
     const wasRunning = this.#state === 'running'
     this.#state = state
     this.#outcome = outcome
-    this.#finishedAt = this.#host.clock.now()
+    this.#finishedAt = stamp(this.#host.clock)
     const extras = this.#extras
     if (extras !== undefined) {
       if (extras.timer !== undefined) {
