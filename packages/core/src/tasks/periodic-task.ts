@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
+import { orderedTimers } from '../internal/ordered-timers.js'
 import type { Schedulable, TaskFunction } from './task-types.js'
 
 /**
@@ -83,25 +84,24 @@ function raceAbort<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T> 
 /** Resolves at clock time `at` (at once, without a timer, when it has passed); rejects with `CancelledError` on abort. */
 function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(new CancelledError(signal.reason))
-  // Whole milliseconds, rounded up: a real clock's fractional remainder must never make a timer due before
-  // one armed earlier for the same moment (equal deadlines fire in arming order).
-  const ms = Math.ceil(at - clock.now())
-  if (ms <= 0) return Promise.resolve()
-  return sleepFor(clock, ms, signal)
-}
-
-/** Resolves after `ms` on the clock; rejects with `CancelledError` (and disarms the timer) on abort. */
-function sleepFor(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new CancelledError(signal.reason))
+  if (at <= clock.now()) return Promise.resolve()
+  // Ordered timers: deadlines due at the same time fire in the order they were armed, also on a busy real clock.
+  const timers = orderedTimers(clock)
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
-      clock.clearTimeout(timer)
+      timers.cancel(entry)
       reject(new CancelledError(signal.reason))
     }
-    const timer = clock.setTimeout(() => {
+    const entry = timers.at(at, () => {
       signal.removeEventListener('abort', onAbort)
       resolve()
-    }, ms)
+    })
     signal.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+/** Resolves `ms` after now on the clock; rejects with `CancelledError` (and disarms the timer) on abort. */
+function sleepFor(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new CancelledError(signal.reason))
+  return sleepUntil(clock, clock.now() + ms, signal)
 }
