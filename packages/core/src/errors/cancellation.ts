@@ -92,7 +92,8 @@ export class TimeoutError extends TsabError {
   }
 }
 
-function isAbortError(error: unknown): boolean {
+/** True for an error named `AbortError` (a DOM `AbortError`, what `AbortSignal.abort()` rejects with). @internal */
+export function isAbortError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError'
 }
 

@@ -5,7 +5,8 @@
  * a TaskManager running standalone, a TaskGroup) does.
  */
 import type { Clock } from '../clock/clock.js'
-import { CancelledError, TimeoutError } from '../errors/cancellation.js'
+import { CancelledError, TimeoutError, isAbortError } from '../errors/cancellation.js'
+import { observed } from '../internal/observed.js'
 import { stamp } from '../internal/stamp.js'
 import { isThenable } from '../internal/validate.js'
 import type { Schedulable, TaskHandle, TaskState } from './task-types.js'
@@ -47,14 +48,8 @@ interface TaskExtras {
   early?: { ok: boolean; value: unknown }
 }
 
-const noop = (): void => {}
-
 function defaultAbortReason(): unknown {
   return new DOMException('This operation was aborted', 'AbortError')
-}
-
-function isAbortError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError'
 }
 
 /**
@@ -171,7 +166,7 @@ export class Task<T = unknown> implements TaskHandle<T> {
         })
       }
       // Reading `result` must never create an unhandled rejection by itself.
-      extras.result.catch(noop)
+      observed(extras.result)
     }
     return extras.result as Promise<T>
   }
