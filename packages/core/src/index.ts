@@ -17,6 +17,7 @@ export {
   DuplicateTaskError,
   InvalidStateError,
   CacheNotFoundError,
+  OverloadedError,
 } from './errors/errors.js'
 export { QueueFull, QueueEmpty, QueueShutDown } from './errors/queue-errors.js'
 
@@ -37,9 +38,10 @@ export { Module, type ModuleClass } from './service/module.js'
 // tasks
 export { TaskService } from './tasks/task-service.js'
 export { TaskManager, type TaskManagerOptions, type RegisterOptions } from './tasks/task-manager.js'
-export type { ForeverSpec, ForeverHandle } from './tasks/forever-runner.js'
+export type { ForeverSpec, ForeverHandle, ForeverInfo } from './tasks/forever-runner.js'
+export type { TaskObserver, TaskRunWrapper } from './tasks/task-observer.js'
 export type { BackoffOptions } from './tasks/backoff.js'
-export type { TaskFunction, Schedulable, TaskState, TaskOptions, TaskHandle, TaskInfo, TaskStats } from './tasks/task-types.js'
+export type { TaskFunction, Schedulable, TaskState, TaskOptions, TaskHandle, TaskInfo, TaskStats, TaskMeta } from './tasks/task-types.js'
 
 // config
 export { Config, type ConfigOptions } from './config/config.js'

@@ -549,8 +549,12 @@ export class Application {
     // A late service may be in the middle of initialize(): let it finish, so it is finalized like the others.
     const late = this.#lateInit
     if (late !== undefined) await this.#bounded('late initialization', this.name, () => late, deadline)
-    if (this.#appInitialized) await this.#bounded('Application.finalize()', this.name, () => this.finalize(), deadline)
     const services = this.#services.ordered.filter((service) => service !== this.taskService && this.#initialized.has(service))
+    // Every service stops taking work before anything is finalized (a web server drains its requests first).
+    for (const service of [...services].reverse()) {
+      await this.#bounded(`service "${service.name}" (beforeFinalize)`, service.name, () => service.beforeFinalize(), deadline)
+    }
+    if (this.#appInitialized) await this.#bounded('Application.finalize()', this.name, () => this.finalize(), deadline)
     for (const service of services.reverse()) {
       await this.#bounded(`service "${service.name}"`, service.name, async () => {
         const tasks = service.createdTasks

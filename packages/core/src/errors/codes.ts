@@ -29,6 +29,7 @@ export const ErrorCodes = {
   QueueShutDown: 'TSAB_QUEUE_SHUT_DOWN',
   ConfigParse: 'TSAB_CONFIG_PARSE',
   ConfigValue: 'TSAB_CONFIG_VALUE',
+  Overloaded: 'TSAB_OVERLOADED',
 } as const
 
 /**

@@ -102,3 +102,29 @@ export class CacheNotFoundError extends TsabError {
     super(ErrorCodes.CacheNotFound, `No cache is stored under ${prefix}:${number}`)
   }
 }
+
+/**
+ * Work was refused because a limit was reached: `schedule()`/`spawn()` while `[TaskService] max_queued` tasks are
+ * queued, `WorkerPoolService.run()` beyond `[workers] max_queue`. Nothing was enqueued; shed the load (the web layer
+ * answers 503 with `retry-after`) or try again later.
+ *
+ * @example
+ * ```ts
+ * import { OverloadedError } from '@tsab/core'
+ * try {
+ *   app.taskService.spawn(async () => 'work')
+ * } catch (error) {
+ *   if (error instanceof OverloadedError) console.log('busy, try later:', error.limit)
+ * }
+ * ```
+ */
+export class OverloadedError extends TsabError {
+  constructor(
+    message: string,
+    /** The limit that was reached (e.g. the value of `max_queued`), when there is one. */
+    readonly limit?: number,
+    options?: ErrorOptions,
+  ) {
+    super(ErrorCodes.Overloaded, message, options)
+  }
+}

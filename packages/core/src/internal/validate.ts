@@ -113,3 +113,22 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === 'function'
   )
 }
+
+/**
+ * Checks a task's `meta` and returns a frozen copy: a plain object whose values are strings, finite numbers or
+ * booleans. Throws a `TypeError` naming the offending key otherwise.
+ */
+export function copyMeta(name: string, value: unknown): Readonly<Record<string, string | number | boolean>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(expectedMessage(name, 'an object of strings, finite numbers and booleans', value))
+  }
+  const copy: Record<string, string | number | boolean> = {}
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key]
+    const ok = typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))
+    if (!ok) throw new TypeError(expectedMessage(`${name}.${key}`, 'a string, a finite number or a boolean', item))
+    // defineProperty: a key named "__proto__" stays an own key instead of changing the copy's prototype.
+    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: false, configurable: false })
+  }
+  return Object.freeze(copy)
+}

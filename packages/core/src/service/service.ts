@@ -85,6 +85,23 @@ export abstract class Service {
   /** Called once at init-time, in registration order; may await I/O. A throw aborts the application's start. */
   initialize(): void | Promise<void> {}
 
+  /**
+   * Called once at the start of exit-time, for every service in reverse registration order, **before any service
+   * (and the application's own `finalize()`) is finalized**: stop taking new work and let the work in flight finish
+   * (a web server stops accepting and drains its requests; a queue consumer stops fetching jobs). Everything else
+   * is still available here. Bounded by the same per-service deadline as `finalize()`.
+   *
+   * @example
+   * ```ts
+   * import { Service } from '@tsab/core'
+   * class Consumer extends Service {
+   *   #accepting = true
+   *   override beforeFinalize() { this.#accepting = false }
+   * }
+   * ```
+   */
+  beforeFinalize(): void | Promise<void> {}
+
   /** Called once at exit-time, in reverse registration order, after this service's tasks were shut down. */
   finalize(): void | Promise<void> {}
 }

@@ -51,11 +51,29 @@ export interface ForeverHandle {
   cancel(reason?: unknown): boolean
 }
 
+/**
+ * One `runForever` runner as `TaskService.listForever()` reports it.
+ *
+ * @example
+ * ```ts
+ * const [info] = app.taskService.listForever()
+ * console.log(info?.name, info?.restarts, info?.running)
+ * ```
+ */
+export interface ForeverInfo {
+  /** The runner's name. */
+  name: string
+  /** Restarts so far. */
+  restarts: number
+  /** False once it stopped for good. */
+  running: boolean
+}
+
 /** What a runner needs from its TaskService. */
 export interface ForeverRunnerHost {
   readonly clock: Clock
   readonly logger: Logger
-  countRestart(): void
+  countRestart(runner: ForeverHandle): void
 }
 
 /** One runForever function and its restart loop. @internal */
@@ -136,7 +154,7 @@ export class ForeverRunner implements ForeverHandle {
         }
       }
       this.#restarts++
-      this.#host.countRestart()
+      this.#host.countRestart(this)
     }
     throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason)
   }

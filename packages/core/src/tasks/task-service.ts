@@ -7,6 +7,7 @@
 import type { Application } from '../application/application.js'
 import type { Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
+import { OverloadedError } from '../errors/errors.js'
 import { kShutdownBudget } from '../internal/symbols.js'
 import { nextMacrotask } from '../internal/macrotask.js'
 import { TaskList } from '../internal/task-list.js'
@@ -15,13 +16,15 @@ import {
   assertNumber,
   assertOptionalObject,
   assertOptionalSignal,
+  copyMeta,
   expectedMessage,
   isThenable,
 } from '../internal/validate.js'
 import { Messages } from '../pubsub/messages.js'
 import { Service } from '../service/service.js'
-import { ForeverRunner, type ForeverHandle, type ForeverSpec } from './forever-runner.js'
-import { Task, type TaskHost } from './task.js'
+import { ForeverRunner, type ForeverHandle, type ForeverInfo, type ForeverSpec } from './forever-runner.js'
+import { Task, type TaskHost, type TaskInit } from './task.js'
+import type { TaskObserver, TaskRunWrapper } from './task-observer.js'
 import type { Schedulable, TaskFunction, TaskHandle, TaskInfo, TaskOptions, TaskStats } from './task-types.js'
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
@@ -44,7 +47,10 @@ function assertSchedulable(name: string, task: unknown): asserts task is Schedul
  * application's exit-time) queued tasks are cancelled, running ones have their signal aborted, and the service
  * waits up to `[TaskService] shutdown_timeout` (default 10 s) before naming what did not stop.
  *
- * Config: `[TaskService] max_concurrency` (default unlimited), `shutdown_timeout` (duration, default `10s`).
+ * Config: `[TaskService] max_concurrency` (default unlimited), `max_queued` (default unlimited: beyond it
+ * `schedule()`/`spawn()` throw {@link OverloadedError}), `shutdown_timeout` (duration, default `10s`).
+ *
+ * Other packages see every task through {@link TaskService.observe} (the observer API).
  *
  * @example
  * ```ts
@@ -75,6 +81,9 @@ export class TaskService extends Service implements TaskHost {
   // 'idle' before initialize(), 'open' while accepting, 'closed' once finalize began.
   #phase: 'idle' | 'open' | 'closed' = 'idle'
   #maxConcurrency = Infinity
+  #maxQueued = Infinity
+  // Registered observers; replaced (never mutated) on change, so a notification in progress sees a stable list.
+  #observers: readonly TaskObserver[] = []
   #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS
   // Set by the Application before finalize(): what is left of its exit budget.
   #budgetMs = Infinity
@@ -118,6 +127,7 @@ export class TaskService extends Service implements TaskHost {
       const task: unknown = arguments[i]
       if (typeof task !== 'function' && !isThenable(task)) assertSchedulable(`tasks[${i}]`, task)
     }
+    if (this.#queued + count > this.#maxQueued) this.#refuse(count)
     const handles: TaskHandle[] = new Array(count)
     for (let i = 0; i < count; i++) handles[i] = this.#enqueue(arguments[i] as Schedulable, undefined)
     return handles
@@ -140,8 +150,53 @@ export class TaskService extends Service implements TaskHost {
       if (options.owner !== undefined) assertNonEmptyString('options.owner', options.owner)
       assertOptionalSignal('options.signal', options.signal)
       if (options.timeoutMs !== undefined) assertNumber('options.timeoutMs', options.timeoutMs, { min: 0 })
+      if (options.meta !== undefined) {
+        const { name, owner, signal, timeoutMs } = options
+        options = { name, owner, signal, timeoutMs, meta: copyMeta('options.meta', options.meta) }
+      }
     }
+    if (this.#queued >= this.#maxQueued) this.#refuse(1)
     return this.#enqueue(task, options) as TaskHandle<T>
+  }
+
+  /**
+   * Registers an observer that sees every task of this service as it is scheduled, started and finished (see
+   * {@link TaskObserver}), and every `runForever` restart. Returns the function that removes it (safe to call twice).
+   *
+   * @example
+   * ```ts
+   * let failures = 0
+   * const stop = app.taskService.observe({ finished: (task) => { if (task.state === 'failed') failures++ } })
+   * // ... later
+   * stop()
+   * ```
+   */
+  observe(observer: TaskObserver): () => void {
+    assertOptionalObject('observer', observer)
+    if (observer === undefined) throw new TypeError(expectedMessage('observer', 'an object', observer))
+    for (const key of ['scheduled', 'started', 'finished', 'restarted'] as const) {
+      const member = observer[key]
+      if (member !== undefined && typeof member !== 'function') {
+        throw new TypeError(expectedMessage(`observer.${key}`, 'a function', member))
+      }
+    }
+    this.#observers = [...this.#observers, observer]
+    return () => {
+      this.#observers = this.#observers.filter((item) => item !== observer)
+    }
+  }
+
+  /**
+   * A snapshot of the `runForever` runners that have not stopped for good: name, restarts so far, and whether it
+   * still runs.
+   *
+   * @example
+   * ```ts
+   * for (const runner of app.taskService.listForever()) console.log(runner.name, runner.restarts)
+   * ```
+   */
+  listForever(): ForeverInfo[] {
+    return [...this.#forever].map((runner) => ({ name: runner.name, restarts: runner.restarts, running: runner.running }))
   }
 
   /**
@@ -209,6 +264,12 @@ export class TaskService extends Service implements TaskHost {
       assertNumber('[TaskService] max_concurrency', value, { min: 1, integer: true, allowInfinity: true })
       this.#maxConcurrency = value
     }
+    const maxQueued = config.get('TaskService', 'max_queued')
+    if (maxQueued !== undefined && maxQueued !== '' && maxQueued !== 'unlimited') {
+      const value = config.getNumber('TaskService', 'max_queued')!
+      assertNumber('[TaskService] max_queued', value, { min: 1, integer: true, allowInfinity: true })
+      this.#maxQueued = value
+    }
     this.#shutdownTimeoutMs = config.getDuration('TaskService', 'shutdown_timeout', DEFAULT_SHUTDOWN_TIMEOUT_MS)
     if (this.#phase === 'idle') {
       this.#phase = 'open'
@@ -257,9 +318,10 @@ export class TaskService extends Service implements TaskHost {
     } else {
       this.#counters.cancelled++
       if (this.logger.isLevelEnabled('debug')) {
-        this.#safeLog(() => this.logger.debug({ task: task.name, taskId: task.id, owner: task.owner }, 'Task cancelled'))
+        this.#safeLog(() => this.logger.debug(this.#fields(task), 'Task cancelled'))
       }
     }
+    if (this.#observers.length > 0) this.#notify('finished', task)
     this.app.pubsub.publish(Messages.TaskDone, task)
     if (this.#queued > 0 && wasRunning && this.#running.size < this.#maxConcurrency) this.#armWake()
     if (this.#idleWaiters.length > 0 && this.size === 0) {
@@ -270,21 +332,30 @@ export class TaskService extends Service implements TaskHost {
   }
 
   /** @internal counts one restart of a forever runner. */
-  countRestart(): void {
+  countRestart(runner: ForeverHandle): void {
     this.#counters.restarts++
+    if (this.#observers.length > 0) this.#notify('restarted', runner)
   }
 
-  #enqueue(work: Schedulable, options: TaskOptions | undefined): Task {
+  #refuse(count: number): never {
+    throw new OverloadedError(
+      `TaskService refused ${count} task(s): ${this.#queued} already queued, the limit is [TaskService] max_queued = ${this.#maxQueued}`,
+      this.#maxQueued,
+    )
+  }
+
+  #enqueue(work: Schedulable, options: TaskInit | undefined): Task {
     const task = new Task(this.#nextId++, work, this, options)
     this.#counters.scheduled++
     this.#queued++
+    if (this.#observers.length > 0) this.#notify('scheduled', task)
     if (task.isCancelRequested) {
       // options.signal was aborted already: the task is cancelled without ever being queued.
       task.cancel(options!.signal!.reason)
       return task
     }
     if (this.#phase === 'closed') {
-      this.#safeLog(() => this.logger.warn({ task: task.name, taskId: task.id, owner: task.owner }, 'Task scheduled after shutdown; cancelled'))
+      this.#safeLog(() => this.logger.warn(this.#fields(task), 'Task scheduled after shutdown; cancelled'))
       task.cancel(new CancelledError(undefined, 'TaskService is shut down'))
       return task
     }
@@ -296,17 +367,64 @@ export class TaskService extends Service implements TaskHost {
   #info(task: Task, state: 'queued' | 'running', now: number): TaskInfo {
     const info: TaskInfo = { id: task.id, name: task.name, state, ageMs: task.ageMs(now) }
     if (task.owner !== undefined) info.owner = task.owner
+    if (state === 'running' && task.startedAt !== undefined) info.startedAt = task.startedAt
+    const meta = task.meta
+    if (meta !== undefined) info.meta = meta
     return info
+  }
+
+  // The fields of every log record about a task: its meta first, so tsab's own fields win a name clash.
+  #fields(task: Task, err?: unknown): Record<string, unknown> {
+    const fields: Record<string, unknown> = { ...task.meta, task: task.name, taskId: task.id, owner: task.owner }
+    if (err !== undefined) fields['err'] = err
+    return fields
   }
 
   #logFailure(task: Task): void {
     const message = `Task "${task.name}" failed`
     try {
-      this.logger.error({ err: task.error, task: task.name, taskId: task.id, owner: task.owner }, message)
+      this.logger.error(this.#fields(task, task.error), message)
     } catch {
       // The error itself may be unprintable (a throwing getter): still say which task failed.
-      this.#safeLog(() => this.logger.error({ err: 'unprintable error', task: task.name, taskId: task.id, owner: task.owner }, message))
+      this.#safeLog(() => this.logger.error(this.#fields(task, 'unprintable error'), message))
     }
+  }
+
+  // Calls one observer method on every observer; a throwing observer is logged and never disturbs the others.
+  #notify(event: 'scheduled' | 'finished', task: Task): void
+  #notify(event: 'restarted', runner: ForeverHandle): void
+  #notify(event: 'scheduled' | 'finished' | 'restarted', subject: Task | ForeverHandle): void {
+    for (const observer of this.#observers) {
+      const method = observer[event] as ((subject: unknown) => void) | undefined
+      if (method === undefined) continue
+      try {
+        method.call(observer, subject)
+      } catch (error) {
+        this.#safeLog(() => this.logger.error({ err: error, task: subject.name }, `Task observer failed in ${event}()`))
+      }
+    }
+  }
+
+  /** @internal TaskHost: the task is running; its observers may give contexts to run its function in. */
+  taskStarting(task: Task<unknown>): TaskRunWrapper | undefined {
+    if (this.#observers.length === 0) return undefined
+    let wrap: TaskRunWrapper | undefined
+    for (const observer of this.#observers) {
+      if (observer.started === undefined) continue
+      let wrapper: TaskRunWrapper | void
+      try {
+        wrapper = observer.started(task)
+      } catch (error) {
+        this.#safeLog(() => this.logger.error({ err: error, task: task.name }, 'Task observer failed in started()'))
+        continue
+      }
+      if (typeof wrapper !== 'function') continue
+      // The first observer's context is the outermost one.
+      const outer = wrap
+      const inner = wrapper
+      wrap = outer === undefined ? inner : <R>(fn: () => R): R => outer(() => inner(fn))
+    }
+    return wrap
   }
 
   // A broken logger must never break task bookkeeping.

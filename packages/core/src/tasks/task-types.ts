@@ -58,7 +58,24 @@ export interface TaskOptions {
   timeoutMs?: number
   /** Who scheduled the task (a service or manager name), for logs and `list()`. */
   owner?: string
+  /**
+   * The task's context, e.g. the id of the request that caused it: shown in `list()`, added as fields to every log
+   * record tsab writes about the task, and passed on to observers (telemetry). Copied and frozen at the call.
+   */
+  meta?: TaskMeta
 }
+
+/**
+ * A task's context: string keys, each a string, a finite number or a boolean.
+ *
+ * @example
+ * ```ts
+ * import type { TaskMeta } from '@tsab/core'
+ * const meta: TaskMeta = { requestId: 'req-7', userId: 42, retry: false }
+ * app.taskService.spawn(async () => 'done', { name: 'audit', meta })
+ * ```
+ */
+export type TaskMeta = Record<string, string | number | boolean>
 
 /**
  * A handle on one task: its identity, state and outcome, and the means to cancel it.
@@ -78,6 +95,8 @@ export interface TaskHandle<T = unknown> {
   readonly name: string
   /** Who scheduled it, when known. */
   readonly owner?: string
+  /** The task's context (`options.meta`, copied and frozen), when given. */
+  readonly meta?: Readonly<TaskMeta>
   /** Current state. */
   readonly state: TaskState
   /** Aborted by `cancel()`, at shutdown, by `options.signal` and by `timeoutMs`. */
@@ -123,6 +142,10 @@ export interface TaskInfo {
   state: 'queued' | 'running'
   /** Milliseconds since it was scheduled. */
   ageMs: number
+  /** When it started running (clock time, as `TaskHandle.startedAt`); only for `running` tasks. */
+  startedAt?: number
+  /** The task's context, when it has one. */
+  meta?: Readonly<TaskMeta>
 }
 
 /**

@@ -9,7 +9,8 @@ import { CancelledError, TimeoutError, isAbortError } from '../errors/cancellati
 import { observed } from '../internal/observed.js'
 import { stamp } from '../internal/stamp.js'
 import { isThenable } from '../internal/validate.js'
-import type { Schedulable, TaskHandle, TaskState } from './task-types.js'
+import type { TaskRunWrapper } from './task-observer.js'
+import type { Schedulable, TaskHandle, TaskMeta, TaskState } from './task-types.js'
 
 /**
  * Whoever owns a task: told once when the task reaches its final state (the state, value and error are
@@ -20,6 +21,8 @@ export interface TaskHost {
   readonly clock: Clock
   /** Called exactly once per task, after its state is final; `wasRunning` tells queued from running. */
   taskSettled(task: Task<unknown>, wasRunning: boolean): void
+  /** Called when the task is running (its `startedAt` set), right before its function is invoked. */
+  taskStarting?(task: Task<unknown>): TaskRunWrapper | undefined
 }
 
 /** Creation options of a {@link Task}. */
@@ -28,6 +31,7 @@ export interface TaskInit {
   readonly owner?: string | undefined
   readonly signal?: AbortSignal | undefined
   readonly timeoutMs?: number | undefined
+  readonly meta?: Readonly<TaskMeta> | undefined
 }
 
 // Rarely needed per-task state, allocated only when a task uses it, so a plain task stays small.
@@ -46,6 +50,8 @@ interface TaskExtras {
   resolveSettled?: (task: TaskHandle<unknown>) => void
   // A promise task's outcome that arrived while the task was still queued.
   early?: { ok: boolean; value: unknown }
+  // options.meta, already copied and frozen by the caller.
+  meta?: Readonly<TaskMeta>
 }
 
 function defaultAbortReason(): unknown {
@@ -98,6 +104,7 @@ export class Task<T = unknown> implements TaskHandle<T> {
       )
     }
     if (init?.timeoutMs !== undefined) this.#ensureExtras().timeoutMs = init.timeoutMs
+    if (init?.meta !== undefined) this.#ensureExtras().meta = init.meta
     const external = init?.signal
     if (external !== undefined) {
       if (external.aborted) {
@@ -118,6 +125,10 @@ export class Task<T = unknown> implements TaskHandle<T> {
 
   get state(): TaskState {
     return this.#state
+  }
+
+  get meta(): Readonly<TaskMeta> | undefined {
+    return this.#extras?.meta
   }
 
   get value(): T | undefined {
@@ -215,6 +226,7 @@ export class Task<T = unknown> implements TaskHandle<T> {
     this.#startedAt = stamp(this.#host.clock)
     const extras = this.#extras
     if (extras?.timeoutMs !== undefined) this.#armTimeout(extras, extras.timeoutMs)
+    const wrapper = this.#host.taskStarting?.(this as Task<unknown>)
     if (typeof work !== 'function') {
       const early = extras?.early
       if (early !== undefined) {
@@ -226,7 +238,9 @@ export class Task<T = unknown> implements TaskHandle<T> {
     let out: T | PromiseLike<T>
     try {
       // A function that declares no parameter is called without a signal, so none has to be created.
-      out = work.length === 0 && this.#controller === undefined ? (work as () => T)() : work(this.#ensureController().signal)
+      const invoke = (): T | PromiseLike<T> =>
+        work.length === 0 && this.#controller === undefined ? (work as () => T)() : work(this.#ensureController().signal)
+      out = wrapper === undefined ? invoke() : wrapper(invoke)
     } catch (error) {
       this.#complete(false, error)
       return

@@ -973,7 +973,7 @@ describe('TaskService', () => {
       await clock.advance(150)
       expect(ts.list()).toEqual([
         { id: b.id, name: 'b', state: 'queued', ageMs: 150 },
-        { id: a.id, name: 'a', owner: 'Svc', state: 'running', ageMs: 250 },
+        { id: a.id, name: 'a', owner: 'Svc', state: 'running', ageMs: 250, startedAt: 1_000 },
       ])
       const snapshot = ts.list()
       gate.resolve()
