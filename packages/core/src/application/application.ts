@@ -8,8 +8,9 @@ import 'reflect-metadata'
 import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import { realClock, type Clock } from '../clock/clock.js'
 import { Config } from '../config/config.js'
+import { TimeoutError } from '../errors/cancellation.js'
 import { InvalidStateError } from '../errors/errors.js'
-import { kShutdownBudget } from '../internal/symbols.js'
+import { deferred } from '../internal/deferred.js'
 import {
   assertBoolean,
   assertNonEmptyString,
@@ -61,19 +62,8 @@ export interface ApplicationOptions {
 const EMERGENCY_EXIT_CODE = 70
 // Thrown inside init-time when a stop() waited the whole exit budget for a hanging initialize().
 const kInitCutOff = Symbol('init cut off')
-// Extra time the TaskService gets past the exit budget to log which tasks did not stop.
-const TASK_SERVICE_GRACE_MS = 250
-
-interface Deferred<T> {
-  promise: Promise<T>
-  resolve: (value: T) => void
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  const promise = new Promise<T>((r) => (resolve = r))
-  return { promise, resolve }
-}
+// At most this long before its deadline, a finalize step's signal aborts so it can wrap up (log what it leaves behind).
+const STEP_GRACE_MS = 250
 
 function validateOptions(options: unknown): asserts options is ApplicationOptions {
   assertOptionalObject('options', options)
@@ -556,7 +546,7 @@ export class Application {
     }
     if (this.#appInitialized) await this.#bounded('Application.finalize()', this.name, () => this.finalize(), deadline)
     for (const service of services.reverse()) {
-      await this.#bounded(`service "${service.name}"`, service.name, async () => {
+      await this.#bounded(`service "${service.name}"`, service.name, async (signal) => {
         const tasks = service.createdTasks
         if (tasks !== undefined) {
           try {
@@ -565,19 +555,16 @@ export class Application {
             this.#safeLog(() => service.logger.error({ err: error, service: service.name }, `Shutting down the tasks of "${service.name}" failed`))
           }
         }
-        await service.finalize()
+        await service.finalize(signal)
       }, deadline)
     }
     for (const module of [...this.#modules.values()].reverse()) {
       if (!this.#initialized.has(module)) continue
       const name = module.constructor.name
-      await this.#bounded(`module "${name}"`, name, () => module.finalize(), deadline)
+      await this.#bounded(`module "${name}"`, name, (signal) => module.finalize(signal), deadline)
     }
     if (this.#initialized.has(this.taskService)) {
-      this.taskService[kShutdownBudget](Math.max(0, deadline - this.clock.now()))
-      // The TaskService bounds its own wait by the budget and then names the stragglers; the small grace lets that
-      // warning be written before exit-time gives up on it.
-      await this.#bounded('service "TaskService"', 'TaskService', () => this.taskService.finalize(), deadline + TASK_SERVICE_GRACE_MS)
+      await this.#bounded('service "TaskService"', 'TaskService', (signal) => this.taskService.finalize(signal), deadline)
     }
     this.#markStopped()
   }
@@ -588,21 +575,30 @@ export class Application {
     this.#stopped.resolve(this.#exitCode)
   }
 
-  // Runs one finalize step; logs its failure with the culprit's name; gives up on it when the exit budget is spent.
-  async #bounded(label: string, culprit: string, step: () => unknown, deadline: number): Promise<void> {
+  // Runs one finalize step; logs its failure with the culprit's name; gives up on it at the deadline. Shortly before
+  // (a tenth of what is left, at most STEP_GRACE_MS) the step's signal aborts, so a step that waits for something can
+  // cut its wait short and say what it leaves behind while it still counts.
+  async #bounded(label: string, culprit: string, step: (signal: AbortSignal) => unknown, deadline: number): Promise<void> {
     const onError = (error: unknown): void =>
       this.#safeLog(() => this.logger.error({ err: error, service: culprit }, `Finalizing ${label} failed`))
+    const controller = new AbortController()
+    const left = Math.max(0, deadline - this.clock.now())
+    const wrapUp = this.clock.setTimeout(
+      () => controller.abort(new TimeoutError(this.#exitTimeoutMs, `Finalizing ${label} reached the end of its exit budget`)),
+      left - Math.min(STEP_GRACE_MS, left / 10),
+    )
     let pending: Promise<unknown>
     try {
-      pending = Promise.resolve(step())
+      pending = Promise.resolve(step(controller.signal))
     } catch (error) {
+      this.clock.clearTimeout(wrapUp)
       onError(error)
       return
     }
     let timer: unknown
     const outOfTime = Symbol('out of time')
     const budget = new Promise<typeof outOfTime>((resolve) => {
-      timer = this.clock.setTimeout(() => resolve(outOfTime), Math.max(0, deadline - this.clock.now()))
+      timer = this.clock.setTimeout(() => resolve(outOfTime), left)
     })
     try {
       const outcome = await Promise.race([pending, budget])
@@ -619,6 +615,7 @@ export class Application {
       onError(error)
     } finally {
       this.clock.clearTimeout(timer)
+      this.clock.clearTimeout(wrapUp)
     }
   }
 

@@ -53,5 +53,5 @@ export abstract class Module {
   initialize(): void | Promise<void> {}
 
   /** Called at exit-time, after the services. */
-  finalize(): void | Promise<void> {}
+  finalize(_signal?: AbortSignal): void | Promise<void> {}
 }

@@ -102,6 +102,20 @@ export abstract class Service {
    */
   beforeFinalize(): void | Promise<void> {}
 
-  /** Called once at exit-time, in reverse registration order, after this service's tasks were shut down. */
-  finalize(): void | Promise<void> {}
+  /**
+   * Called once at exit-time, in reverse registration order, after this service's tasks were shut down.
+   * `signal` aborts (with a `TimeoutError`) when the service's share of the exit budget is spent: a finalize that
+   * waits for something should stop waiting then, release what it holds and return.
+   *
+   * @example
+   * ```ts
+   * import { Service, sleep } from '@tsab/core'
+   * class Flusher extends Service {
+   *   override async finalize(signal: AbortSignal) {
+   *     await sleep(100, { signal }).catch(() => this.logger.warn('flush cut short'))
+   *   }
+   * }
+   * ```
+   */
+  finalize(_signal?: AbortSignal): void | Promise<void> {}
 }

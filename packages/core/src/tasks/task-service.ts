@@ -8,7 +8,8 @@ import type { Application } from '../application/application.js'
 import type { Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
 import { OverloadedError } from '../errors/errors.js'
-import { kShutdownBudget } from '../internal/symbols.js'
+import { summarizeNames } from '../internal/name-summary.js'
+import { within } from '../internal/within.js'
 import { nextMacrotask } from '../internal/macrotask.js'
 import { TaskList } from '../internal/task-list.js'
 import {
@@ -85,8 +86,6 @@ export class TaskService extends Service implements TaskHost {
   // Registered observers; replaced (never mutated) on change, so a notification in progress sees a stable list.
   #observers: readonly TaskObserver[] = []
   #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS
-  // Set by the Application before finalize(): what is left of its exit budget.
-  #budgetMs = Infinity
   // A wake-up of the main loop is already on the macrotask queue.
   #wakeArmed = false
   // Resolves the main loop's wait for work; undefined while the loop is draining or not running.
@@ -282,7 +281,7 @@ export class TaskService extends Service implements TaskHost {
    * `shutdown_timeout` (capped by the application's remaining exit budget), then logs one warning naming every
    * task that did not settle.
    */
-  override async finalize(): Promise<void> {
+  override async finalize(signal?: AbortSignal): Promise<void> {
     if (this.#phase === 'closed') return
     this.#phase = 'closed'
     const reason = new CancelledError(undefined, 'TaskService is shutting down')
@@ -293,17 +292,14 @@ export class TaskService extends Service implements TaskHost {
     for (const task of [...this.#running]) task.cancel(reason)
     this.#stopLoop()
 
-    const waitMs = Math.max(0, Math.min(this.#shutdownTimeoutMs, this.#budgetMs))
-    if (this.size > 0) await this.#idleWithin(waitMs)
+    // Bounded by shutdown_timeout and by the signal the Application aborts when this service's budget is spent.
+    if (this.size > 0) await within(this.onIdle(), this.#shutdownTimeoutMs, this.clock, signal)
     if (this.size > 0) {
-      const names = [...this.#running].map((task) => task.name)
-      this.logger.warn({ pending: names.length, tasks: names }, `${names.length} pending and incomplete tasks: ${names.join(', ')}`)
+      const names = summarizeNames(Array.from(this.#running, (task) => task.name))
+      this.#safeLog(() =>
+        this.logger.warn({ pending: names.total, tasks: names.groups, more: names.more }, `${names.total} pending and incomplete tasks: ${names.text}`),
+      )
     }
-  }
-
-  /** @internal the Application passes what is left of its exit budget before calling finalize(). */
-  [kShutdownBudget](ms: number): void {
-    this.#budgetMs = ms
   }
 
   /** @internal TaskHost: called once per task when it reaches its final state. */
@@ -518,15 +514,5 @@ export class TaskService extends Service implements TaskHost {
       this.#head = 0
     }
     if (this.#loopFailures > 0) this.#loopFailures = 0
-  }
-
-  async #idleWithin(ms: number): Promise<void> {
-    let timer: unknown
-    const timeout = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, ms)))
-    try {
-      await Promise.race([this.onIdle(), timeout])
-    } finally {
-      this.clock.clearTimeout(timer)
-    }
   }
 }

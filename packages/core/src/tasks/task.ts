@@ -54,6 +54,16 @@ interface TaskExtras {
   meta?: Readonly<TaskMeta>
 }
 
+// The task whose function tsab entered last: the prime suspect when the event loop was blocked (read by the
+// Application's loop monitor). One assignment per start; never cleared, so a task that blocked and then finished
+// can still be named.
+let lastEntered: Task<any> | undefined
+
+/** The task whose function tsab invoked most recently (its synchronous part), if any. @internal */
+export function lastEnteredTask(): TaskHandle | undefined {
+  return lastEntered
+}
+
 function defaultAbortReason(): unknown {
   return new DOMException('This operation was aborted', 'AbortError')
 }
@@ -240,6 +250,7 @@ export class Task<T = unknown> implements TaskHandle<T> {
       // A function that declares no parameter is called without a signal, so none has to be created.
       const invoke = (): T | PromiseLike<T> =>
         work.length === 0 && this.#controller === undefined ? (work as () => T)() : work(this.#ensureController().signal)
+      lastEntered = this
       out = wrapper === undefined ? invoke() : wrapper(invoke)
     } catch (error) {
       this.#complete(false, error)

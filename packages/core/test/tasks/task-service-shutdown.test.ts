@@ -129,7 +129,7 @@ describe('TaskService finalize (app.stop())', () => {
     const warnings = pendingWarnings(lines)
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatchObject({ level: WARN, service: 'TaskService', msg: '2 pending and incomplete tasks: alpha, beta' })
-    expect(warnings[0]!.tasks).toEqual(['alpha', 'beta'])
+    expect(warnings[0]!.tasks).toEqual([{ name: 'alpha', count: 1 }, { name: 'beta', count: 1 }])
     expect(clock.pending).toBe(0)
     expectBalanced(app.taskService)
     expect(app.taskService.stats()).toMatchObject({ running: 2, cancelled: 1 })
@@ -162,9 +162,9 @@ describe('TaskService finalize (app.stop())', () => {
     const stopping = app.stop()
     await clock.advance(60) // SlowService used 60 of the 100 ms
     expect(app.state).toBe('stopping')
-    await clock.advance(39)
+    await clock.advance(35) // the TaskService is told to wrap up a tenth of its 40 ms before the end
     expect(app.state).toBe('stopping')
-    await clock.advance(1)
+    await clock.advance(5)
     await stopping
     expect(app.state).toBe('stopped')
     expect(clock.now()).toBe(100)

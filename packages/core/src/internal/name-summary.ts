@@ -1,0 +1,46 @@
+/**
+ * `summarizeNames()`: a long list of names (stragglers, running tasks) as a short, bounded text and a structured
+ * field, so one log record stays a line: equal names are grouped with a count, and the list is cut after a limit.
+ * Internal: not exported from the package.
+ */
+
+/** One name and how often it occurred. */
+export interface NameCount {
+  readonly name: string
+  readonly count: number
+}
+
+/** What {@link summarizeNames} returns. */
+export interface NameSummary {
+  /** How many names there were in all (with repeats). */
+  readonly total: number
+  /** The groups, most frequent first (ties in first-seen order), at most `limit` of them. */
+  readonly groups: NameCount[]
+  /** How many groups were cut off. */
+  readonly more: number
+  /** `"a ×3, b, c … and 7 more"`, or `"(none)"`. */
+  readonly text: string
+}
+
+// A name longer than this is cut in the text: one absurd name must not blow the record's bound.
+const MAX_NAME_LENGTH = 200
+
+/** Groups `names` by equal name with counts, keeps the `limit` largest groups, and renders them as one line. */
+export function summarizeNames(names: Iterable<string>, limit = 50): NameSummary {
+  const counts = new Map<string, number>()
+  let total = 0
+  for (const name of names) {
+    counts.set(name, (counts.get(name) ?? 0) + 1)
+    total++
+  }
+  // Array.prototype.sort is stable: equal counts keep first-seen order.
+  const all = [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count)
+  const groups = all.slice(0, limit)
+  const more = all.length - groups.length
+  const shown = groups.map(({ name, count }) => {
+    const short = name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name
+    return count > 1 ? `${short} ×${count}` : short
+  })
+  const text = total === 0 ? '(none)' : `${shown.join(', ')}${more > 0 ? ` … and ${more} more` : ''}`
+  return { total, groups, more, text }
+}
