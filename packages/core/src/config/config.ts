@@ -42,11 +42,56 @@ export interface ConfigOptions {
 const ENV_PREFIX = 'TSAB__'
 
 /** Words {@link Config.getBoolean} accepts, lower case. */
+const INFINITY_WORDS = new Set(['infinity', 'unlimited'])
 const TRUE_WORDS = new Set(['yes', 'true', 'on', '1'])
 const FALSE_WORDS = new Set(['no', 'false', 'off', '0'])
 
 /** A plain decimal number, optionally signed, with an optional exponent; rejects hex, `Infinity` and blanks inside. */
 const NUMBER_PATTERN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
+/**
+ * Limits for {@link Config.getNumber}: a value outside them fails with `TSAB_CONFIG_VALUE` naming `[section] key`,
+ * the value and the limits. Check config in `initialize()`, so a bad value stops the start, never the shutdown.
+ *
+ * @example
+ * ```ts
+ * import { Config } from '@tsab/core'
+ * const config = new Config({ config: { web: { body_limit: -1 } }, env: {} })
+ * try {
+ *   config.getNumber('web', 'body_limit', 1_048_576, { min: 1, integer: true })
+ * } catch (error) {
+ *   console.log((error as Error).message) // Config [web] body_limit: expected an integer >= 1, got -1 (number)
+ * }
+ * ```
+ */
+export interface ConfigNumberRule {
+  /** Smallest allowed value (inclusive unless `exclusiveMin`). */
+  min?: number
+  /** `min` itself is not allowed. */
+  exclusiveMin?: boolean
+  /** Largest allowed value (inclusive). */
+  max?: number
+  /** Must be a whole number. */
+  integer?: boolean
+  /** `Infinity`, `"Infinity"` and `"unlimited"` are accepted as `Infinity`. */
+  allowInfinity?: boolean
+}
+
+/**
+ * Limits for {@link Config.getDuration}, in milliseconds (after the unit is applied).
+ *
+ * @example
+ * ```ts
+ * import { Config } from '@tsab/core'
+ * const config = new Config({ config: { web: { shutdown_timeout: '0s' } }, env: {} })
+ * try {
+ *   config.getDuration('web', 'shutdown_timeout', 10_000, { min: 0, exclusiveMin: true, max: 3_600_000 })
+ * } catch (error) {
+ *   console.log((error as Error).message.startsWith('Config [web] shutdown_timeout: expected a duration > 0')) // true
+ * }
+ * ```
+ */
+export type ConfigDurationRule = Omit<ConfigNumberRule, 'allowInfinity'>
 
 /**
  * Sectioned configuration with four layers and typed getters, in the spirit of ASAB's `Config`.
@@ -193,19 +238,22 @@ export class Config {
    * ```
    */
   getNumber(section: string, key: string): number | undefined
-  getNumber(section: string, key: string, fallback: number): number
-  getNumber(section: string, key: string, fallback?: number): number | undefined {
+  getNumber(section: string, key: string, fallback: number, rule?: ConfigNumberRule): number
+  getNumber(section: string, key: string, fallback: undefined, rule: ConfigNumberRule): number | undefined
+  getNumber(section: string, key: string, fallback?: number, rule?: ConfigNumberRule): number | undefined {
     const value = this.#typedLookup(section, key, fallback, 'number')
     if (value === undefined) return fallback
-    if (typeof value === 'number' && Number.isFinite(value)) return value
-    if (typeof value === 'string') {
+    let number: number | undefined
+    if (typeof value === 'number' && (Number.isFinite(value) || (value === Infinity && rule?.allowInfinity))) number = value
+    else if (typeof value === 'string') {
       const text = value.trim()
-      if (NUMBER_PATTERN.test(text)) {
-        const number = Number(text)
-        if (Number.isFinite(number)) return number
-      }
+      if (NUMBER_PATTERN.test(text)) number = Number(text)
+      else if (rule?.allowInfinity && INFINITY_WORDS.has(text.toLowerCase())) number = Infinity
+      if (number !== undefined && !Number.isFinite(number) && !(number === Infinity && rule?.allowInfinity)) number = undefined
     }
-    throw valueError(section, key, value, 'a finite number')
+    if (number === undefined) throw valueError(section, key, value, rule === undefined ? 'a finite number' : ruleText(rule))
+    if (rule !== undefined && !satisfies(number, rule)) throw valueError(section, key, value, ruleText(rule))
+    return number
   }
 
   /**
@@ -262,18 +310,23 @@ export class Config {
    * ```
    */
   getDuration(section: string, key: string): number | undefined
-  getDuration(section: string, key: string, fallback: number): number
-  getDuration(section: string, key: string, fallback?: number): number | undefined {
+  getDuration(section: string, key: string, fallback: number, rule?: ConfigDurationRule): number
+  getDuration(section: string, key: string, fallback: undefined, rule: ConfigDurationRule): number | undefined
+  getDuration(section: string, key: string, fallback?: number, rule?: ConfigDurationRule): number | undefined {
     const value = this.#typedLookup(section, key, fallback, 'number')
     if (fallback !== undefined && !(Number.isFinite(fallback) && fallback >= 0)) {
       throw new RangeError(expectedMessage('fallback', 'a finite number of milliseconds >= 0', fallback))
     }
     if (value === undefined) return fallback
+    const expectation = `a duration${rule === undefined ? '' : ` ${ruleText(rule).replace(/^a finite number /, '').replace(/^an integer /, '')} ms`} such as "250ms", "10s", "5m", "2h", "1d" or a number of seconds`
+    let ms: number
     try {
-      return parseDuration(value, `[${section}] ${key}`)
+      ms = parseDuration(value, `[${section}] ${key}`)
     } catch (error) {
-      throw valueError(section, key, value, 'a duration such as "250ms", "10s", "5m", "2h", "1d" or a number of seconds', error)
+      throw valueError(section, key, value, expectation, error)
     }
+    if (rule !== undefined && !satisfies(ms, rule)) throw valueError(section, key, value, expectation)
+    return ms
   }
 
   /**
@@ -419,6 +472,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** A section's own entries without `undefined` values, as a Map. */
 function definedEntries(values: Record<string, unknown>): Map<string, unknown> {
   return new Map(Object.entries(values).filter(([, value]) => value !== undefined))
+}
+
+/** Limits a config number must respect (see {@link Config.getNumber}). */
+function satisfies(value: number, rule: ConfigNumberRule): boolean {
+  if (rule.integer && value !== Infinity && !Number.isInteger(value)) return false
+  if (rule.min !== undefined && (rule.exclusiveMin ? value <= rule.min : value < rule.min)) return false
+  if (rule.max !== undefined && value > rule.max) return false
+  return true
+}
+
+function ruleText(rule: ConfigNumberRule): string {
+  const parts = [rule.integer ? 'an integer' : 'a finite number']
+  if (rule.min !== undefined) parts.push(`${rule.exclusiveMin ? '>' : '>='} ${rule.min}`)
+  if (rule.max !== undefined) parts.push(`<= ${rule.max}`)
+  if (rule.allowInfinity) parts.push('(or "unlimited")')
+  return parts.join(' ')
 }
 
 function valueError(section: string, key: string, value: unknown, expectation: string, cause?: unknown): TsabError {
