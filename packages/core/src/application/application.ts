@@ -24,6 +24,7 @@ import { Messages, TICK_PERIODS } from '../pubsub/messages.js'
 import { PubSub } from '../pubsub/pubsub.js'
 import type { Module, ModuleClass } from '../service/module.js'
 import type { Service, ServiceClass } from '../service/service.js'
+import { registerDecoratedCrons } from '../tasks/cron-decorator.js'
 import { TaskService } from '../tasks/task-service.js'
 import type { ApplicationState } from './application-state.js'
 import { installSignalHandlers } from './process-signals.js'
@@ -412,6 +413,7 @@ export class Application {
       for (const service of [...this.#services.ordered]) {
         if (this.#initialized.has(service)) continue
         await this.#initStep(`service "${service.name}"`, service.name, () => service.initialize())
+        registerDecoratedCrons(service)
         this.#initialized.add(service)
         progress = true
       }
@@ -433,6 +435,7 @@ export class Application {
       if (this.#state !== 'running') return
       try {
         await item.initialize()
+        registerDecoratedCrons(item)
         this.#initialized.add(item)
       } catch (error) {
         const name = 'name' in item ? item.name : item.constructor.name
