@@ -413,8 +413,8 @@ export class Application {
       for (const service of [...this.#services.ordered]) {
         if (this.#initialized.has(service)) continue
         await this.#initStep(`service "${service.name}"`, service.name, () => service.initialize())
-        registerDecoratedCrons(service)
         this.#initialized.add(service)
+        registerDecoratedCrons(service)
         progress = true
       }
     }
@@ -435,8 +435,8 @@ export class Application {
       if (this.#state !== 'running') return
       try {
         await item.initialize()
-        registerDecoratedCrons(item)
         this.#initialized.add(item)
+        registerDecoratedCrons(item)
       } catch (error) {
         const name = 'name' in item ? item.name : item.constructor.name
         this.#safeLog(() => this.logger.error({ err: error, service: name }, `"${name}" failed to initialize; stopping`))
