@@ -285,9 +285,7 @@ export class TaskManager {
     })
     // The schedule itself never goes through the TaskService, only its runs do: a waiting schedule takes no slot of
     // max_concurrency and is not in list(). It logs its own end (cron-schedule.ts).
-    const host: TaskHost = { clock: this.#clock, taskSettled: (settled) => this.#forget(settled) }
-    const handle = new Task<T>(this.#nextId++, schedule.run, host, { name, owner: this.#name })
-    nextMacrotask(() => handle.start())
+    const handle = this.#startOwn(name, schedule.run, { clock: this.#clock, taskSettled: (settled) => this.#forget(settled) })
     this.#tasks.delete(name) // re-insert so the Map order stays registration order
     this.#tasks.set(name, { handle, periodic: true, dueAt: this.#clock.now(), baseName: undefined, cron: schedule as CronSchedule<unknown> })
     this.#track(handle)
@@ -567,7 +565,12 @@ export class TaskManager {
 
   #start<T>(name: string, wrapper: TaskFunction<T>, extra?: { meta: Readonly<TaskMeta>; signal: AbortSignal }): TaskHandle<T> {
     if (this.#taskService !== undefined) return this.#taskService.spawn(wrapper, { name, owner: this.#name, ...extra })
-    const task = new Task<T>(this.#nextId++, wrapper, this.#host, { name, owner: this.#name, ...extra })
+    return this.#startOwn(name, wrapper, this.#host, extra)
+  }
+
+  // A task this manager runs itself, started on the next turn.
+  #startOwn<T>(name: string, work: TaskFunction<T>, host: TaskHost, extra?: { meta: Readonly<TaskMeta>; signal: AbortSignal }): Task<T> {
+    const task = new Task<T>(this.#nextId++, work, host, { name, owner: this.#name, ...extra })
     // Never inside registerTask(): a task cancelled before this turn never runs.
     nextMacrotask(() => task.start())
     return task
