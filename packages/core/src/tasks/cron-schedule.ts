@@ -149,7 +149,7 @@ export class CronSchedule<T> {
         if (this.#stop.signal.aborted) break
       }
     } catch (error) {
-      this.#fault = { error }
+      this.#fault ??= { error }
     } finally {
       signal.removeEventListener('abort', stop)
       this.#stop.abort()
@@ -227,8 +227,11 @@ export class CronSchedule<T> {
     try {
       handle = this.#host.spawnRun(this.#task, { meta, signal: this.#signal! })
     } catch (error) {
-      if (!(error instanceof OverloadedError)) throw error
-      return this.#skip(at, `the TaskService is overloaded (${error.message})`)
+      if (error instanceof OverloadedError) return this.#skip(at, `the TaskService is overloaded (${error.message})`)
+      // Never thrown to the caller: a waiting run is started from a settled callback, where a throw would be lost.
+      this.#fault ??= { error }
+      this.#stop.abort()
+      return
     }
     if (handle.state !== 'queued' && handle.state !== 'running') {
       // Refused at once: the TaskService is shut down, so no later run could start either.

@@ -246,6 +246,18 @@ describe('TaskManager.registerCron()', () => {
     await orphan.shutdownTaskManager()
   })
 
+  it('ends failed and logs it when starting a run fails for another reason than overload (an internal fault)', async () => {
+    const broken = new Error('spawn broke')
+    const faulty = new TaskManager({ name: 'faulty', clock, logger, taskService: { spawn: () => { throw broken } } as never })
+    const handle = faulty.registerCron('report', '* * * * *', () => 'never')
+    await clock.advance(60_000)
+    expect(handle.state).toBe('failed')
+    expect(handle.error).toBe(broken)
+    expect(lines.some((line) => line.level === Level.error && line.msg === 'Cron "report" failed' && line.err?.message === 'spawn broke')).toBe(true)
+    expect(clock.pending).toBe(idle)
+    await faulty.shutdownTaskManager()
+  })
+
   it('throws DuplicateTaskError for an active name (cron or not); nothing else is registered', () => {
     manager.registerTask('taken', () => new Promise(() => {}))
     manager.registerCron('report', '0 * * * *', () => {})
