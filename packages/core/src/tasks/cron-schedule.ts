@@ -187,7 +187,8 @@ export class CronSchedule<T> {
   #following(at: number): number | undefined {
     const wall = this.#host.clock.wallNow()
     const next = this.#spec.cron.nextRun(new Date(Math.max(wall, at)))
-    const due = next === null ? null : this.#spec.cron.nextRun(new Date(at))
+    // Only a fire that came late can have passed over others.
+    const due = next === null || wall <= at ? null : this.#spec.cron.nextRun(new Date(at))
     if (due !== null && next !== null && due.getTime() < next.getTime()) {
       this.#host.logger.warn(
         { task: this.#host.name, owner: this.#host.owner, cron: this.#spec.pattern, lateMs: wall - at },

@@ -50,7 +50,7 @@ export interface TestClockOptions {
  *
  * It has a wall-clock time too (`wallNow()`, set with the `wallTime` option), which moves with `now()`: cron
  * schedules (`TaskManager.registerCron`, `@cron`) compute their fire times from it, so `advance(86_400_000)` runs a
- * whole day of cron fires in milliseconds.
+ * whole day of cron fires without waiting for it.
  *
  * @example
  * ```ts
