@@ -56,7 +56,7 @@ export interface CronSpec {
 
 const OVERLAPS: readonly CronOverlap[] = ['skip', 'wait', 'allow']
 const OPTION_KEYS = new Set(['timezone', 'overlap', 'stopOnError'])
-const PATTERN_SHAPE = 'a cron pattern with 5 or 6 fields ([second] minute hour day-of-month month day-of-week)'
+const PATTERN_SHAPE = 'a valid cron pattern (5 or 6 fields: [second] minute hour day-of-month month day-of-week)'
 
 /**
  * Checks a pattern and options and parses them; throws `TypeError`/`RangeError` naming the culprit.
@@ -99,7 +99,7 @@ export function checkCronOptions(pattern: unknown, options: unknown, extraKeys: 
 export function firstFireTime(spec: CronSpec, wallNow: number): number {
   const next = spec.cron.nextRun(new Date(wallNow))
   if (next === null) {
-    throw new RangeError(`${expectedMessage('pattern', 'a cron pattern that fires', spec.pattern)}: it never matches after ${new Date(wallNow).toISOString()}`)
+    throw new RangeError(`${expectedMessage('pattern', 'a valid cron pattern that fires', spec.pattern)}: it never matches after ${new Date(wallNow).toISOString()}`)
   }
   return next.getTime()
 }
