@@ -14,6 +14,7 @@ const appDir = fileURLToPath(new URL('../', import.meta.url))
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const coreDist = fileURLToPath(new URL('../../../packages/core/dist/index.js', import.meta.url))
 const bullmqDist = fileURLToPath(new URL('../../../packages/bullmq/dist/index.js', import.meta.url))
+const webDist = fileURLToPath(new URL('../../../packages/web/dist/index.js', import.meta.url))
 const redisUrl = process.env['REDIS_URL'] || undefined
 
 function tsc(project: string): void {
@@ -26,6 +27,7 @@ beforeAll(() => {
   // build it here only on a checkout where it was never built, so two builds never write the same files at once.
   if (!existsSync(coreDist)) tsc('packages/core/tsconfig.build.json')
   if (!existsSync(bullmqDist)) tsc('packages/bullmq/tsconfig.build.json')
+  if (!existsSync(webDist)) tsc('packages/web/tsconfig.build.json')
   tsc('apps/demo-server/tsconfig.build.json')
   if (!existsSync(main)) throw new Error(`the build produced no ${main}`)
 }, 120_000)
@@ -102,6 +104,7 @@ describe('the built demo server in a real process', () => {
     const health = await fetch(`${url}/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ status: 'ok', app: 'demo-server', state: 'running' })
+    expect(await (await fetch(`${url}/health/ready`)).json()).toEqual({ status: 'ready' })
     const jobs = await fetch(`${url}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -21,7 +21,7 @@ import { createClientErrorHandler, createErrorHandler, createNotFoundHandler } f
 import { validationMessage, type SchemaError } from '../errors/validation-message.js'
 import { addHealthRoutes, type Readiness } from '../health/health-routes.js'
 import { formatListenAddress } from '../listen/listen-address.js'
-import { logRequest } from '../logging/request-log.js'
+import { RequestLog } from '../logging/request-log.js'
 import { closeServersNow, createHttpServer, drainServers, listenOn } from '../server/http-servers.js'
 import { spawnFromRequest, type RequestTaskOptions } from '../tasks/spawn-from-request.js'
 import { strictBodyValidatorFactory } from '../validation/strict-body-validator.js'
@@ -197,7 +197,7 @@ export class WebService extends Service {
     const server = fastify({
       // The app's pino logger, typed as Fastify's logger interface (pino's own type is wider).
       loggerInstance: this.logger as FastifyBaseLogger,
-      disableRequestLogging: true,
+      logController: new RequestLog(),
       bodyLimit: settings.bodyLimit,
       serverFactory: (handler) => {
         const main = createHttpServer(handler, settings)
@@ -214,7 +214,6 @@ export class WebService extends Service {
       if (this.#closing) void reply.header('connection', 'close')
       done(null, payload)
     })
-    server.addHook('onResponse', logRequest)
     server.setErrorHandler(createErrorHandler(settings.retryAfterSeconds))
     server.setNotFoundHandler(createNotFoundHandler(allowed))
     addHealthRoutes(server, () => this.readiness)
