@@ -114,8 +114,8 @@ export const web: Benchmark = {
     const values: Record<string, number> = {}
     const servers = { tsab: await startChild([childScript, 'tsab']), fastify: await startChild([childScript, 'fastify']) }
     try {
-      // JIT warm-up of both servers on both routes.
-      for (const server of Object.values(servers)) for (const options of Object.values(routes(server.port))) await load({ ...options, duration: 1 })
+      // JIT warm-up of both servers on both routes (skipped in quick mode, which only checks that everything runs).
+      if (!ctx.quick) for (const server of Object.values(servers)) for (const options of Object.values(routes(server.port))) await load({ ...options, duration: 1 })
       for (const route of ['ready', 'jobs'] as const) {
         // Alternate who goes first, so neither side always gets the cooler machine.
         const order = Math.random() < 0.5 ? (['tsab', 'fastify'] as const) : (['fastify', 'tsab'] as const)
@@ -175,7 +175,7 @@ export const webOverload: Benchmark = {
   ratios: {},
   targets: { liveP99: { op: '<', value: 100 }, peakRssMiB: { op: '<', value: 512 } },
   async round(ctx: BenchContext) {
-    const seconds = ctx.quick ? 2 : 10
+    const seconds = ctx.quick ? 1.5 : 10
     const port = await freePort()
     const { PORT: _port, REDIS_URL: _redis, ...env } = process.env
     const server = await startChild(
