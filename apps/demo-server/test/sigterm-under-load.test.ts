@@ -3,14 +3,14 @@
  * reset after acceptance), every job it accepted is accounted for (succeeded or cancelled) and the process exits
  * with 0 within its budget. A real process and real sockets.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { killServers, startServer } from './server-process.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const CONNECTIONS = 50
 
 beforeAll(() => {
@@ -21,6 +21,7 @@ beforeAll(() => {
   const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'apps/demo-server/tsconfig.build.json'], { cwd: root, encoding: 'utf8' })
   if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`)
 }, 120_000)
+afterEach(killServers)
 
 type Outcome = { status: number; ids: number[] } | { error: string }
 
@@ -47,25 +48,10 @@ function postJob(agent: Agent, port: number): Promise<Outcome> {
 
 describe('SIGTERM under keep-alive load', () => {
   it('answers every request it accepted, accounts for every job and exits 0 within the budget', async () => {
-    const { PORT: _port, TSAB__WEB__LISTEN: _listen, ...inherited } = process.env
-    const child = spawn(process.execPath, [main], {
-      env: { ...inherited, LOG_LEVEL: 'info', LOG_PRETTY: '', TSAB__QUEUESERVICE__BACKEND: 'memory', TSAB__WEB__LISTEN: '127.0.0.1:0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const lines: Array<Record<string, any>> = []
-    let buffer = ''
-    let onListening: (port: number) => void
-    const listening = new Promise<number>((resolve) => (onListening = resolve))
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk
-      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const line = JSON.parse(buffer.slice(0, nl)) as Record<string, any>
-        buffer = buffer.slice(nl + 1)
-        lines.push(line)
-        if (typeof line['url'] === 'string' && String(line['msg']).startsWith('Listening on')) onListening(Number(new URL(line['url']).port))
-      }
-    })
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: performance.now() })))
+    const server = startServer({ TSAB__WEB__LISTEN: '127.0.0.1:0' })
+    const { child, lines } = server
+    const listening = server.waitForLog(/^Listening on /).then((line) => Number(new URL(String(line['url'])).port))
+    const exited = server.exited.then(({ code }) => ({ code, at: performance.now() }))
     try {
       const port = await listening
       const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS })
@@ -118,7 +104,7 @@ describe('SIGTERM under keep-alive load', () => {
       expect(tasks['running']).toBe(0)
       expect(tasks['failed']).toBe(0)
       expect(tasks['succeeded']! + tasks['cancelled']!).toBe(tasks['scheduled'])
-      expect(lines.filter((line) => line['level'] >= 50)).toEqual([])
+      expect(lines.filter((line) => (line['level'] as number) >= 50)).toEqual([])
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     }

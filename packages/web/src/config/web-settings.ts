@@ -39,7 +39,15 @@ export interface WebSettings {
   readonly retryAfterSeconds: number
 }
 
-/** The `[web]` keys and their defaults (added to the config's defaults by the WebService). */
+/**
+ * The `[web]` keys and their defaults (added to the config's defaults by the WebService).
+ *
+ * @example
+ * ```ts
+ * import { WEB_DEFAULTS } from '@tsab/web'
+ * console.log(WEB_DEFAULTS.listen, WEB_DEFAULTS.body_limit) // 127.0.0.1:8080 1048576
+ * ```
+ */
 export const WEB_DEFAULTS = {
   listen: '127.0.0.1:8080',
   body_limit: 1_048_576,

@@ -3,7 +3,15 @@
  * field and says what was expected. Used as the WebService's `schemaErrorFormatter`; answering is elsewhere.
  */
 
-/** The part of an Ajv error this formatter reads (Fastify passes Ajv's `ErrorObject`s). */
+/**
+ * The part of an Ajv error this formatter reads (Fastify passes Ajv's `ErrorObject`s).
+ *
+ * @example
+ * ```ts
+ * import type { SchemaError } from '@tsab/web'
+ * const error: SchemaError = { instancePath: '', keyword: 'required', params: { missingProperty: 'kind' }, message: "must have required property 'kind'" }
+ * ```
+ */
 export interface SchemaError {
   /** JSON pointer of the value that failed, e.g. `/count` or `/items/0/name`; `''` for the whole part. */
   instancePath: string

@@ -5,7 +5,15 @@
  */
 import { ErrorCodes, TsabError } from '@tsab/core'
 
-/** One address the WebService binds. */
+/**
+ * One address the WebService binds.
+ *
+ * @example
+ * ```ts
+ * import type { ListenAddress } from '@tsab/web'
+ * const address: ListenAddress = { host: '::1', port: 8080 }
+ * ```
+ */
 export interface ListenAddress {
   /** Interface to bind, e.g. `127.0.0.1`, `0.0.0.0` or `::1` (IPv6 without brackets). */
   readonly host: string
