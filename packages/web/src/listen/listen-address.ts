@@ -47,7 +47,7 @@ function parseOne(text: string): ListenAddress {
  * `'0.0.0.0:80'` or a bare port (then on 127.0.0.1). A non-empty `portOverride` (the `PORT` environment variable)
  * replaces the port of the **first** address.
  *
- * @throws {@link TsabError} `TSAB_CONFIG_VALUE` naming `[web] listen` (or `PORT`), the value and what was expected
+ * @throws `TsabError` with code `TSAB_CONFIG_VALUE` naming `[web] listen` (or `PORT`), the value and what was expected
  * @example
  * ```ts
  * import { parseListenAddresses } from '@tsab/web'
