@@ -11,6 +11,17 @@ export type { RequestTaskOptions } from './tasks/spawn-from-request.js'
 export { readWebSettings, WEB_DEFAULTS, type WebSettings } from './config/web-settings.js'
 export { parseListenAddresses, formatListenAddress, isLoopbackHost, type ListenAddress } from './listen/listen-address.js'
 
+// the live task dashboard ([web] dashboard): the JSON it serves
+export type {
+  DashboardSnapshot,
+  DashboardStatsEvent,
+  DashboardTaskEvent,
+  TaskGroupSummary,
+  FinishedTaskSummary,
+  LoopSummary,
+  ThroughputHistory,
+} from './dashboard/dashboard-types.js'
+
 // error answers
 export type { ErrorBody } from './errors/error-responses.js'
 export { validationMessage, type SchemaError } from './errors/validation-message.js'

@@ -2,8 +2,8 @@
  * `readWebSettings()`: every `[web]` config value the WebService uses, read and checked in one place, into one typed
  * object. Keys, defaults and limits are listed here and nowhere else; the service only consumes the result.
  */
-import type { Config, Logger } from '@tsab/core'
-import { parseListenAddresses, type ListenAddress } from '../listen/listen-address.js'
+import { ErrorCodes, TsabError, type Config, type Logger } from '@tsab/core'
+import { formatListenAddress, isLoopbackHost, parseListenAddresses, type ListenAddress } from '../listen/listen-address.js'
 
 /**
  * The WebService's settings, as read from `[web]` (durations in milliseconds, sizes in bytes).
@@ -37,6 +37,14 @@ export interface WebSettings {
   readonly shutdownTimeoutMs: number
   /** `[web] retry_after`: the `retry-after` of a 503 for an overloaded server, rounded up to seconds. @default 1 s */
   readonly retryAfterSeconds: number
+  /** `[web] dashboard`: serve the live task dashboard under `/tsab/`. @default false */
+  readonly dashboard: boolean
+  /**
+   * `[web] dashboard_token` (blanks around it removed): the token the dashboard asks for (`Authorization: Bearer
+   * <token>` or `?token=<token>`). Required when `dashboard` is on and an address is not loopback; when set, it is
+   * asked for on loopback too. @default none
+   */
+  readonly dashboardToken: string | undefined
 }
 
 /**
@@ -59,18 +67,38 @@ export const WEB_DEFAULTS = {
   shutdown_delay: '0s',
   shutdown_timeout: '10s',
   retry_after: '1s',
+  dashboard: false,
 } as const
 
-// Keys another part of the web package reads (the dashboard); not unknown, even though not read here.
-const OTHER_KNOWN_KEYS = ['dashboard', 'dashboard_token']
+// Keys without a default (unset means "none"); not unknown, even though WEB_DEFAULTS does not list them.
+const OTHER_KNOWN_KEYS = ['dashboard_token']
 
 const HOUR = 3_600_000
 const POSITIVE_DURATION = { min: 0, exclusiveMin: true, max: 24 * HOUR }
 
+function readToken(config: Config): string | undefined {
+  const token = config.getString('web', 'dashboard_token')?.trim()
+  return token === undefined || token === '' ? undefined : token
+}
+
+// The dashboard shows task names, errors and stacks: never to other machines without a token.
+function checkDashboardExposure(settings: WebSettings): void {
+  if (!settings.dashboard || settings.dashboardToken !== undefined) return
+  const exposed = settings.addresses.filter((address) => !isLoopbackHost(address.host))
+  if (exposed.length === 0) return
+  throw new TsabError(
+    ErrorCodes.ConfigValue,
+    `Config [web] dashboard = true while [web] listen includes ${exposed.map(formatListenAddress).join(' ')}, which other machines ` +
+      'can reach: set [web] dashboard_token (clients send it as "Authorization: Bearer <token>" or ?token=<token>), ' +
+      'listen on loopback addresses only, or turn [web] dashboard off',
+  )
+}
+
 /**
  * Reads and checks every `[web]` value. A value of the wrong type or outside its limits throws `TSAB_CONFIG_VALUE`
  * naming `[web] key`, the value and the limits (`[web] body_limit = -1` → "expected an integer >= 1, got -1").
- * `headers_timeout` is capped at `request_timeout` (Node refuses a longer one).
+ * `headers_timeout` is capped at `request_timeout` (Node refuses a longer one). `dashboard = true` on an address
+ * that is not loopback (e.g. `0.0.0.0:8080`) without a `dashboard_token` throws `TSAB_CONFIG_VALUE` naming both keys.
  *
  * @param env - where `PORT` is read from (`process.env` in the WebService)
  * @param logger - told about `[web]` keys nobody reads (a typo, or a key of an older version)
@@ -98,7 +126,10 @@ export function readWebSettings(config: Config, env: Record<string, string | und
     shutdownDelayMs: config.getDuration('web', 'shutdown_delay', 0, { min: 0, max: HOUR }),
     shutdownTimeoutMs: config.getDuration('web', 'shutdown_timeout', 10_000, { min: 0, max: HOUR }),
     retryAfterSeconds: Math.ceil(config.getDuration('web', 'retry_after', 1_000, { min: 0, exclusiveMin: true, max: 24 * HOUR }) / 1000),
+    dashboard: config.getBoolean('web', 'dashboard', WEB_DEFAULTS.dashboard),
+    dashboardToken: readToken(config),
   }
+  checkDashboardExposure(settings)
   const known = new Set<string>([...Object.keys(WEB_DEFAULTS), ...OTHER_KNOWN_KEYS])
   const unknown = Object.keys(config.section('web')).filter((key) => !known.has(key.toLowerCase()))
   if (unknown.length > 0) {

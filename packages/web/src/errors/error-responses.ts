@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { OverloadedError, type Logger } from '@tsab/core'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { redactUrl } from '../logging/request-log.js'
 import type { AllowedMethods } from './allowed-methods.js'
 
 /**
@@ -61,7 +62,7 @@ export function createErrorHandler(retryAfterSeconds: number) {
       return
     }
     const explicit = typeof error.statusCode === 'number' && error.statusCode > 500 && error.statusCode < 600 ? error.statusCode : 500
-    request.log.error({ err: error }, `Request failed: ${request.method} ${request.url}`)
+    request.log.error({ err: error }, `Request failed: ${request.method} ${redactUrl(request.url)}`)
     void reply.code(explicit).send(body(explicit, explicit === 500 ? 'Internal server error' : error.message, explicit === 500 ? undefined : error.code))
   }
 }

@@ -16,6 +16,8 @@ import {
 } from '@tsab/core'
 import { fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { readWebSettings, WEB_DEFAULTS, type WebSettings } from '../config/web-settings.js'
+import { Dashboard } from '../dashboard/dashboard.js'
+import { dashboardRoutes } from '../dashboard/dashboard-routes.js'
 import { AllowedMethods } from '../errors/allowed-methods.js'
 import { createClientErrorHandler, createErrorHandler, createNotFoundHandler } from '../errors/error-responses.js'
 import { validationMessage, type SchemaError } from '../errors/validation-message.js'
@@ -96,6 +98,8 @@ export class WebService extends Service {
   #drain: Promise<void> | undefined
   #drained = false
   readonly #unsubscribe: Array<() => void> = []
+  // The live task dashboard, when `[web] dashboard` is on: started in initialize(), stopped in finalize().
+  readonly #dashboard: Dashboard | undefined
 
   constructor(app: Application, name?: string) {
     super(app, name)
@@ -109,6 +113,9 @@ export class WebService extends Service {
       settings = readWebSettings(new Config({ env: {} }), {})
     }
     this.#settings = settings
+    if (settings.dashboard) {
+      this.#dashboard = new Dashboard({ taskService: app.taskService, clock: app.clock, logger: this.logger, appName: app.name })
+    }
     this.server = this.#createFastify(settings)
   }
 
@@ -161,6 +168,7 @@ export class WebService extends Service {
   /** Throws a bad `[web]` value; arranges to listen once init-time is over (at once when added while running). */
   override async initialize(): Promise<void> {
     if (this.#settingsError !== undefined) throw this.#settingsError
+    await this.#dashboard?.start()
     this.#unsubscribe.push(
       this.app.pubsub.subscribe(Messages.ApplicationStop, () => {
         this.#stopRequestedAt ??= this.app.clock.now()
@@ -188,6 +196,7 @@ export class WebService extends Service {
   /** Releases what the drain could not (it was cut short by the exit budget) and closes the Fastify instance. */
   override async finalize(): Promise<void> {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
+    this.#dashboard?.stop()
     if (!this.#drained) closeServersNow(this.#servers)
     await (this.#drain ??= this.#runDrain())
     if (!this.#listened.isDone) this.#listened.setException(new CancelledError(undefined, 'The WebService stopped before it listened'))
@@ -217,7 +226,8 @@ export class WebService extends Service {
     server.setErrorHandler(createErrorHandler(settings.retryAfterSeconds))
     server.setNotFoundHandler(createNotFoundHandler(allowed))
     addHealthRoutes(server, () => this.readiness)
-    // Plugins that come with this package and are switched on by config (e.g. `[web] dashboard`) register here.
+    // Plugins that come with this package and are switched on by config register here.
+    if (this.#dashboard !== undefined) void server.register(dashboardRoutes, { dashboard: this.#dashboard, token: settings.dashboardToken })
     return server
   }
 
@@ -251,6 +261,8 @@ export class WebService extends Service {
   async #runDrain(): Promise<void> {
     // A bind still under way must end first, or the drain could miss a server that is about to listen.
     await this.#listening?.catch(() => {})
+    // Event streams never end by themselves: they would hold the drain up until shutdown_timeout.
+    this.#dashboard?.endStreams()
     const listening = this.#servers.filter((server) => server.listening)
     if (listening.length > 0) {
       const delay = this.#settings.shutdownDelayMs - (this.app.clock.now() - (this.#stopRequestedAt ?? this.app.clock.now()))

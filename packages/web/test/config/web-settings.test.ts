@@ -21,6 +21,8 @@ describe('readWebSettings()', () => {
       shutdownDelayMs: 0,
       shutdownTimeoutMs: 10_000,
       retryAfterSeconds: 1,
+      dashboard: false,
+      dashboardToken: undefined,
     })
   })
 
@@ -37,6 +39,8 @@ describe('readWebSettings()', () => {
         shutdown_delay: '3s',
         shutdown_timeout: '20s',
         retry_after: '1500ms',
+        dashboard: 'yes',
+        dashboard_token: ' s3cret\n',
       }),
       { PORT: '8081' },
     )
@@ -51,6 +55,8 @@ describe('readWebSettings()', () => {
       shutdownDelayMs: 3_000,
       shutdownTimeoutMs: 20_000,
       retryAfterSeconds: 2,
+      dashboard: true,
+      dashboardToken: 's3cret',
     })
   })
 
@@ -71,8 +77,33 @@ describe('readWebSettings()', () => {
     [{ shutdown_timeout: 'x' }, 'Config [web] shutdown_timeout: expected a duration'],
     [{ retry_after: 0 }, 'Config [web] retry_after: expected a duration > 0'],
     [{ listen: 'nowhere' }, 'Config [web] listen: expected "host:port"'],
+    [{ dashboard: 'maybe' }, 'Config [web] dashboard: expected a boolean'],
   ])('rejects %j naming the key', (web, message) => {
     expect(() => readWebSettings(config(web), {})).toThrow(expect.objectContaining({ code: 'TSAB_CONFIG_VALUE', message: expect.stringContaining(message) }))
+  })
+
+  it.each([
+    ['0.0.0.0:8080', '0.0.0.0:8080'],
+    ['127.0.0.1:8080 [::]:8080', '[::]:8080'],
+    ['192.168.1.5:80', '192.168.1.5:80'],
+  ])('refuses dashboard = true on %s without a dashboard_token, naming both keys and the address', (listen, exposed) => {
+    for (const token of [undefined, '', '   ']) {
+      expect(() => readWebSettings(config({ listen, dashboard: true, dashboard_token: token }), {})).toThrow(
+        expect.objectContaining({
+          code: 'TSAB_CONFIG_VALUE',
+          message: expect.stringMatching(new RegExp(`^Config \\[web\\] dashboard = true while \\[web\\] listen includes ${exposed.replace(/[[\].]/g, '\\$&')}, .*set \\[web\\] dashboard_token`)),
+        }),
+      )
+    }
+  })
+
+  it('allows the dashboard on loopback without a token, and anywhere with one', () => {
+    for (const listen of ['127.0.0.1:8080', '[::1]:8080', 'localhost:8080 127.0.0.2:9000']) {
+      expect(readWebSettings(config({ listen, dashboard: true }), {})).toMatchObject({ dashboard: true, dashboardToken: undefined })
+    }
+    expect(readWebSettings(config({ listen: '0.0.0.0:8080', dashboard: true, dashboard_token: 't' }), {})).toMatchObject({ dashboardToken: 't' })
+    // Off, a non-loopback address needs nothing.
+    expect(readWebSettings(config({ listen: '0.0.0.0:8080' }), {}).dashboard).toBe(false)
   })
 
   it('warns about [web] keys nothing reads', () => {
@@ -87,6 +118,7 @@ describe('a bad [web] value', () => {
     [{ body_limit: -1 }, '[web] body_limit'],
     [{ shutdown_timeout: 'never' }, '[web] shutdown_timeout'],
     [{ listen: 'localhost' }, '[web] listen'],
+    [{ listen: '0.0.0.0:0', dashboard: true }, '[web] dashboard_token'],
   ])('%j makes start() reject naming %s, and nothing listens', async (web, key) => {
     await expect(createTestApplication({ config: { web } }, WebApp)).rejects.toThrow(key)
   })
