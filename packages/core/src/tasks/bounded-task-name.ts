@@ -1,12 +1,13 @@
 /**
  * `boundedTaskName()`: the name under which a task is counted wherever names become keys of a bounded set (metric
- * attributes, dashboard groups). One rule, shared by `@tsab/telemetry` and `@tsab/web`; it does not change a task's
- * own name (logs and `list()` keep the real one).
+ * attributes and span names in `@tsab/telemetry`, task groups on the `@tsab/web` dashboard). The rule lives here
+ * once; a task's own name is unchanged (logs and `list()` keep it).
  */
 import type { TaskHandle } from './task-types.js'
 
 const SPACE = 32
 const ZERO = 48
+const ONE = 49
 const NINE = 57
 
 function isDigit(code: number): boolean {
@@ -14,33 +15,40 @@ function isDigit(code: number): boolean {
 }
 
 /**
- * The task's name with its per-task part removed, so that the set of names stays bounded however many tasks run:
+ * The name a task is counted under, from a bounded set however many tasks run:
  *
- * - the default name `task-<id>` (a task with neither `options.name` nor a named function) is `'anonymous'`;
- * - a name that ends in a space and a number, as a TaskManager's anonymous tasks do (`"<baseName> <n>"`, from
- *   `registerAnonymousTask`), is its base name: `'download 17'` → `'download'` (only the last number goes:
- *   `'retry 3 1'` → `'retry 3'`);
- * - any other name is returned as it is.
+ * 1. A task without a name of its own gets the TaskService's default `task-<id>`: it counts as `'anonymous'`. Only
+ *    the exact default name of that task counts (`task-7` for the task with id 7), not any name starting `task-`.
+ * 2. A task **with an owner** whose name ends in a space and a counter (`<base> <n>`, `n` a positive integer
+ *    without leading zeros) counts as `<base>`: that is how `TaskManager.registerAnonymousTask(base)` names its
+ *    tasks (`download 1`, `download 2`, …), and every TaskManager task has an owner (the manager's name). The last
+ *    space separates the counter (`'sync peer 2 17'` → `'sync peer 2'`); a task named so on purpose
+ *    (`registerTask('shard 3')`) counts as `shard` too: numbered names are grouped, never spread.
+ * 3. Every other name is kept as it is.
  *
- * Cheap enough to call for every task (no allocation unless a suffix is cut).
+ * Cheap enough for every task: no regular expression, no allocation unless a counter is cut off.
  *
- * @param task - anything with the task's `id` and `name`, e.g. a `TaskHandle` or a `TaskInfo`
+ * @param task - a `TaskHandle`, a `TaskInfo` or anything with their `id`, `name` and `owner`
+ * @returns the bounded name
  * @example
  * ```ts
  * import { boundedTaskName } from '@tsab/core'
  * console.log(boundedTaskName({ id: 7, name: 'task-7' })) // anonymous
- * console.log(boundedTaskName({ id: 8, name: 'download 17' })) // download
- * console.log(boundedTaskName({ id: 9, name: 'send-email' })) // send-email
+ * console.log(boundedTaskName({ id: 8, name: 'download 12', owner: 'Crawler' })) // download
+ * console.log(boundedTaskName({ id: 9, name: 'sync peer 2 17', owner: 'Peers' })) // sync peer 2
+ * console.log(boundedTaskName({ id: 10, name: 'download 12' })) // download 12 (no owner: kept)
  * ```
  */
-export function boundedTaskName(task: Pick<TaskHandle, 'id' | 'name'>): string {
+export function boundedTaskName(task: Pick<TaskHandle, 'id' | 'name' | 'owner'>): string {
   const name = task.name
   const last = name.length - 1
+  // Both rules need a name that ends in a digit; the template string is built only for such names.
   if (last < 0 || !isDigit(name.charCodeAt(last))) return name
-  // Only names that end in a digit can carry a per-task number; the template string is built only for those.
   if (name.startsWith('task-') && name === `task-${task.id}`) return 'anonymous'
+  if (task.owner === undefined) return name
   let start = last
   while (start > 0 && isDigit(name.charCodeAt(start - 1))) start--
-  if (start >= 2 && name.charCodeAt(start - 1) === SPACE) return name.slice(0, start - 1)
-  return name
+  // A counter starts with 1-9, follows a space, and leaves a base of at least one character.
+  if (name.charCodeAt(start) < ONE || start < 2 || name.charCodeAt(start - 1) !== SPACE) return name
+  return name.slice(0, start - 1)
 }
