@@ -13,6 +13,11 @@ export interface TelemetrySettings {
   readonly metrics: boolean
   /** `[telemetry] traces`: one span per task on the registered TracerProvider. @default true */
   readonly traces: boolean
+  /**
+   * `[telemetry] task_duration`: record `tsab.task.duration` (one histogram measurement per task; with the OpenTelemetry
+   * SDK about 1 µs each, as the SDK hashes the attributes of every measurement). @default true
+   */
+  readonly taskDuration: boolean
   /** `[telemetry] runtime_metrics`: event-loop delay and utilization gauges. @default true */
   readonly runtimeMetrics: boolean
   /** `[telemetry] eventloop_resolution`: sampling period of the event-loop delay, in milliseconds. @default 10 */
@@ -29,6 +34,7 @@ export interface TelemetrySettings {
 export const TELEMETRY_KEYS: readonly string[] = [
   'metrics',
   'traces',
+  'task_duration',
   'runtime_metrics',
   'eventloop_resolution',
   'max_task_names',
@@ -59,6 +65,7 @@ export function readTelemetrySettings(config: Config): TelemetrySettings {
   const settings: TelemetrySettings = {
     metrics: config.getBoolean(section, 'metrics', true),
     traces: config.getBoolean(section, 'traces', true),
+    taskDuration: config.getBoolean(section, 'task_duration', true),
     runtimeMetrics: config.getBoolean(section, 'runtime_metrics', true),
     // monitorEventLoopDelay takes whole milliseconds >= 1.
     eventLoopResolutionMs: config.getDuration(section, 'eventloop_resolution', 10, { min: 1, max: 60_000, integer: true }),

@@ -34,7 +34,7 @@ const WEB_SERVICE = 'WebService'
  * - `[telemetry] prometheus = true` serves `GET /metrics` in the Prometheus text format on the WebService
  *   (`@tsab/web`), which must be registered too.
  *
- * Config `[telemetry]`: `metrics`, `traces`, `runtime_metrics` (booleans, default on), `eventloop_resolution`
+ * Config `[telemetry]`: `metrics`, `traces`, `task_duration`, `runtime_metrics` (booleans, default on), `eventloop_resolution`
  * (duration, default `10ms`), `max_task_names` (default 1000), `prometheus` (default off), `prometheus_path`
  * (default `/metrics`); all checked at init. Register the service first, so it is finalized last and still sees
  * the tasks other services end in their own `finalize()`.
@@ -120,7 +120,7 @@ export class TelemetryService extends Service {
         `More than ${settings.maxTaskNames} task names ([telemetry] max_task_names): "${name}" and later new names report as "(other)"`,
       ),
     )
-    const metrics = new TaskMetrics(meters, table)
+    const metrics = new TaskMetrics(meters, table, settings.taskDuration)
     const taskService = this.app.taskService
     // Snapshot and registration in one synchronous step: no task changes state in between.
     metrics.seed(taskService.list())

@@ -35,9 +35,10 @@ export class TaskMetrics implements TaskObserver {
   readonly #histograms: Histogram[] = []
   readonly #bindings: MeterBinding[] = []
 
-  constructor(meters: readonly Meter[], table: TaskSeriesTable) {
+  /** `withDuration: false` leaves `tsab.task.duration` out (no per-task measurement through the SDK). */
+  constructor(meters: readonly Meter[], table: TaskSeriesTable, withDuration: boolean) {
     this.#table = table
-    for (const meter of meters) this.#bind(meter)
+    for (const meter of meters) this.#bind(meter, withDuration)
   }
 
   /** Counts tasks that were queued or running before the observer was registered (from `list()`). */
@@ -62,7 +63,9 @@ export class TaskMetrics implements TaskObserver {
   finished(task: TaskHandle): void {
     const series = this.#table.lookup(task)
     const state = task.state as FinalState
-    series.finished[state]++
+    if (state === 'succeeded') series.succeeded++
+    else if (state === 'failed') series.failed++
+    else series.cancelled++
     const startedAt = task.startedAt
     if (startedAt === undefined) {
       // Cancelled (or refused) before it started: it has no running time to record.
@@ -70,9 +73,11 @@ export class TaskMetrics implements TaskObserver {
       return
     }
     series.running--
+    const histograms = this.#histograms
+    if (histograms.length === 0) return
     const seconds = ((task.finishedAt ?? startedAt) - startedAt) / 1000
     const attributes = series.attributes[state]
-    for (const histogram of this.#histograms) histogram.record(seconds, attributes)
+    for (const histogram of histograms) histogram.record(seconds, attributes)
   }
 
   restarted(runner: ForeverHandle): void {
@@ -84,7 +89,7 @@ export class TaskMetrics implements TaskObserver {
     for (const binding of this.#bindings.splice(0)) binding.meter.removeBatchObservableCallback(binding.callback, binding.observables)
   }
 
-  #bind(meter: Meter): void {
+  #bind(meter: Meter, withDuration: boolean): void {
     const finished: ObservableCounter = meter.createObservableCounter(TelemetryMetrics.taskFinished, {
       description: 'Tasks finished, by final state (succeeded, failed, cancelled)',
       unit: '{task}',
@@ -97,20 +102,22 @@ export class TaskMetrics implements TaskObserver {
       description: 'Restarts of runForever functions',
       unit: '{restart}',
     })
-    this.#histograms.push(
-      meter.createHistogram(TelemetryMetrics.taskDuration, {
-        description: 'Running time of finished tasks that started, by final state',
-        unit: 's',
-        advice: { explicitBucketBoundaries: [...TASK_DURATION_BUCKETS] },
-      }),
-    )
+    if (withDuration) {
+      this.#histograms.push(
+        meter.createHistogram(TelemetryMetrics.taskDuration, {
+          description: 'Running time of finished tasks that started, by final state',
+          unit: 's',
+          advice: { explicitBucketBoundaries: [...TASK_DURATION_BUCKETS] },
+        }),
+      )
+    }
     const table = this.#table
     const callback = (result: BatchObservableResult): void => {
       for (const series of table.rows) {
         const { attributes } = series
-        result.observe(finished, series.finished.succeeded, attributes.succeeded)
-        result.observe(finished, series.finished.failed, attributes.failed)
-        result.observe(finished, series.finished.cancelled, attributes.cancelled)
+        result.observe(finished, series.succeeded, attributes.succeeded)
+        result.observe(finished, series.failed, attributes.failed)
+        result.observe(finished, series.cancelled, attributes.cancelled)
         result.observe(active, series.queued, attributes.queued)
         result.observe(active, series.running, attributes.running)
       }

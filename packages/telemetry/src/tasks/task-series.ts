@@ -32,8 +32,12 @@ export class TaskSeries {
   queued = 0
   /** Tasks of this row running now. */
   running = 0
-  /** Tasks of this row finished so far, by final state. */
-  readonly finished: Record<FinalState, number> = { succeeded: 0, failed: 0, cancelled: 0 }
+  /** Tasks of this row that succeeded so far. */
+  succeeded = 0
+  /** Tasks of this row that failed so far. */
+  failed = 0
+  /** Tasks of this row cancelled so far (also before they started). */
+  cancelled = 0
   /** The attributes of each `tsab.task.state` value of this row. */
   readonly attributes: Readonly<Record<SeriesState, Attributes>>
 
@@ -82,6 +86,10 @@ export class TaskSeriesTable {
   #overflow: TaskSeries | undefined
   readonly #restarts = new Map<string, RestartSeries>()
   #restartOverflow: RestartSeries | undefined
+  // The last row found by a stable name: tasks usually come in runs of the same name, and then no map is read.
+  #lastName: string | undefined
+  #lastOwner: string | undefined
+  #lastRow: TaskSeries | undefined
 
   constructor(limit: number, onOverflow: (name: string, owner: string | undefined) => void) {
     this.#limit = limit
@@ -100,9 +108,16 @@ export class TaskSeriesTable {
 
   /** The row of a task; created on first sight. */
   lookup(task: SeriesKey): TaskSeries {
-    const rows = this.#owners.get(task.owner)
-    const hit = rows?.byStableName.get(task.name)
-    return hit ?? this.#resolve(task, rows)
+    const name = task.name
+    const owner = task.owner
+    if (name === this.#lastName && owner === this.#lastOwner) return this.#lastRow!
+    const rows = this.#owners.get(owner)
+    const hit = rows?.byStableName.get(name)
+    if (hit === undefined) return this.#resolve(task, rows)
+    this.#lastName = name
+    this.#lastOwner = owner
+    this.#lastRow = hit
+    return hit
   }
 
   /** The restart counter of a `runForever` runner; created on first sight. */

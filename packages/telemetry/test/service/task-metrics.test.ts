@@ -144,6 +144,16 @@ describe('TelemetryService task metrics', () => {
     expect(warnings[0]).toMatchObject({ level: 40, task: 'c', limit: 2 })
   })
 
+  it('leaves tsab.task.duration out with [telemetry] task_duration = false', async () => {
+    const sdk = otel.registerMetrics()
+    const { app } = await startApp({ config: { telemetry: { task_duration: 'off' } } })
+    app.taskService.spawn(async () => 1, { name: 'quick' })
+    await app.taskService.onIdle()
+    const collected = await sdk.collect()
+    expect(collected.value(taskFinished, { 'tsab.task.name': 'quick', 'tsab.task.state': 'succeeded' })).toBe(1)
+    expect(collected.points(taskDuration)).toEqual([])
+  })
+
   it('stops observing at finalize: no observer left, and nothing reported after the stop', async () => {
     const sdk = otel.registerMetrics()
     const registered: TaskObserver[] = []
