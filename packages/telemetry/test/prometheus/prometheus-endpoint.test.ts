@@ -1,5 +1,8 @@
-import { ErrorCodes, Service, TsabError } from '@tsab/core'
+import { Application, ErrorCodes, Service, TsabError } from '@tsab/core'
+import { WebService } from '@tsab/web'
 import { afterEach, describe, expect, it } from 'vitest'
+import { TelemetryService } from '../../src/index.js'
+import { memoryLogger } from '../../../core/test/support/logs.js'
 import { until } from '../../../core/test/support/event-loop.js'
 import { useTelemetryApps } from '../support/apps.js'
 import { useOpenTelemetry } from '../support/otel.js'
@@ -158,5 +161,35 @@ describe('[telemetry] prometheus', () => {
     expect((error as TsabError).code).toBe(ErrorCodes.ConfigValue)
     expect((error as Error).message).toMatch(/\[telemetry\] prometheus = true: could not add GET \/metrics to the WebService/)
     expect((error as Error).cause).toBeInstanceOf(Error)
+  })
+})
+
+describe('[telemetry] prometheus with the real WebService (@tsab/web)', () => {
+  it('serves GET /metrics on the addresses the WebService listens on, registered before or after it', async () => {
+    for (const order of ['telemetry first', 'web first'] as const) {
+      const app = new Application({
+        name: 'with-web',
+        logger: memoryLogger().logger,
+        handleSignals: false,
+        config: { telemetry: { prometheus: true }, web: { listen: '127.0.0.1:0' } },
+      })
+      if (order === 'web first') app.addService(WebService)
+      app.addService(TelemetryService)
+      if (order === 'telemetry first') app.addService(WebService)
+      try {
+        await app.start()
+        const [address] = await app.getService(WebService).onListening()
+        app.taskService.spawn(async () => 1, { name: 'served' })
+        await app.taskService.onIdle()
+        const response = await fetch(`http://${address}/metrics`)
+        expect(response.status, order).toBe(200)
+        const { samples } = parsePrometheus(await response.text())
+        expect(sample(samples, 'tsab_task_finished_total', { tsab_task_name: 'served', tsab_task_state: 'succeeded' }), order).toBe(1)
+        expect((await fetch(`http://${address}/health/ready`)).status, order).toBe(200)
+      } finally {
+        await app.stop()
+      }
+      expect(app.exitCode, order).toBe(0)
+    }
   })
 })
