@@ -1,0 +1,61 @@
+/**
+ * The `filename` argument of `run()`: a path (absolute, or relative to the working directory) or a `file:` URL,
+ * turned into the URL the worker imports and the name a run gets by default.
+ */
+import { basename, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { expectedMessage } from '../internal/expected.js'
+
+/** A worker module, resolved once per distinct `filename`. */
+export interface WorkerModule {
+  /** The file URL the worker thread imports. */
+  readonly href: string
+  /** The file's path, for messages. */
+  readonly path: string
+  /** The default task name: the file's base name (`hash.js`). */
+  readonly name: string
+}
+
+const EXPECTATION = 'a path or a file: URL of a JavaScript module'
+
+// Distinct modules kept resolved; a program uses a handful, and a flood of distinct names only costs a reset.
+const CACHE_LIMIT = 1_000
+
+/**
+ * Resolves filenames to worker modules, caching the result per distinct string or URL, since `run()` is called
+ * with the same few modules over and over.
+ */
+export class WorkerModules {
+  readonly #byKey = new Map<string, WorkerModule>()
+
+  /** The module for `filename`; a `TypeError` naming `filename` when it is not a path or a file: URL. */
+  resolve(filename: unknown): WorkerModule {
+    const key = typeof filename === 'string' ? filename : filename instanceof URL ? `url:${filename.href}` : undefined
+    const cached = key === undefined ? undefined : this.#byKey.get(key)
+    if (cached !== undefined) return cached
+    const module = resolveWorkerModule(filename)
+    if (this.#byKey.size >= CACHE_LIMIT) this.#byKey.clear()
+    this.#byKey.set(key!, module)
+    return module
+  }
+}
+
+/** Resolves `filename`; a `TypeError` naming `filename` for anything else. */
+export function resolveWorkerModule(filename: unknown): WorkerModule {
+  let url: URL
+  if (filename instanceof URL) url = filename
+  else if (typeof filename === 'string' && filename.length > 0) {
+    url = filename.startsWith('file:') ? parseUrl(filename) : pathToFileURL(resolve(filename))
+  } else throw new TypeError(expectedMessage('filename', EXPECTATION, filename))
+  if (url.protocol !== 'file:') throw new TypeError(expectedMessage('filename', EXPECTATION, filename))
+  const path = fileURLToPath(url)
+  return { href: url.href, path, name: basename(path) }
+}
+
+function parseUrl(text: string): URL {
+  try {
+    return new URL(text)
+  } catch {
+    throw new TypeError(expectedMessage('filename', EXPECTATION, text))
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * `WorkerPoolService`: CPU-bound work off the event loop, ASAB's ProactorService on Piscina worker threads. Every
+ * run is a TaskService task. This file owns the service's lifecycle, its `run()` checks and its admission limit;
+ * one run's execution is in `pool-run.ts`, the worker side in `worker/`.
+ */
+import { CancelledError, InvalidStateError, OverloadedError, Service, type Application, type TaskHandle, type TaskOptions } from '@tsab/core'
+import type { TransferListItem } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import { expectedMessage } from '../internal/expected.js'
+import { assertCloneable } from '../payload/assert-cloneable.js'
+import { WorkerModules } from '../payload/module-href.js'
+import { HANDLER_NAME } from '../worker/protocol.js'
+import { CancelTable } from './cancel-table.js'
+import { executeRun, type RunBackend, type RunRequest } from './pool-run.js'
+import { readWorkerPoolConfig, type WorkerPoolConfig } from './worker-pool-config.js'
+import type { WorkerRunOptions } from './worker-run-options.js'
+
+// The module Piscina loads in every thread; plain JavaScript next to this file's folder, in src/ and in dist/.
+const WORKER_ENTRY = new URL('../worker/worker-entry.js', import.meta.url)
+const NO_TRANSFER: ReadonlySet<unknown> = new Set()
+
+/**
+ * Runs CPU-bound functions on a pool of worker threads, so the event loop stays responsive, and tracks every run
+ * as a TaskService task: it is in `list()`, `stats()`, `TaskService.task_done!`, telemetry and the dashboard, with
+ * its name (default: the file's base name), owner (default: `WorkerPoolService`) and `meta`.
+ *
+ * `run(filename, payload, options)` sends `payload` (structured clone; `transferList` moves buffers instead) to a
+ * thread that imports `filename` and calls its default export as `fn(payload, { signal })`. Cancel, `signal` and
+ * `timeoutMs` stop the run in the worker: a function that reads its `signal` gets `[workers] cancel_grace` to stop
+ * by itself (its `signal` aborts, and `signal.aborted` / `signal.throwIfAborted()` see the cancel even inside a
+ * loop that never yields), after which — or at once, for one that never looked at its signal — its thread is
+ * terminated and replaced. The task ends `cancelled`. A function that throws fails its task with that error
+ * (message, stack and own properties kept); a thread that dies (`process.exit()`, out of memory) fails its task
+ * with {@link WorkerCrashedError}; a module that is missing or has no default export, with {@link WorkerModuleError}.
+ * The pool keeps serving in every case.
+ *
+ * Config `[workers]`: `threads` (default: available parallelism − 1, at least 1), `max_queue` (runs waiting for a
+ * thread; default unlimited; beyond it `run()` throws {@link OverloadedError}), `idle_timeout` (default `30s`: an
+ * idle thread exits after it), `cancel_grace` (default `1s`), `max_old_generation_size_mb` (heap limit per thread).
+ * At finalize queued runs are cancelled, running ones stopped as above, and every thread is terminated.
+ *
+ * @example
+ * ```ts
+ * import { Application } from '@tsab/core'
+ * import { WorkerPoolService, hashWorker } from '@tsab/workers'
+ * const app = new Application({ config: { workers: { threads: 2 } } })
+ * const pool = app.addService(WorkerPoolService)
+ * await app.start()
+ * const handle = pool.run(hashWorker, { input: 'tsab', iterations: 100_000 }, { meta: { requestId: 'r-1' } })
+ * console.log((await handle.result).digest.length) // 64
+ * await app.stop()
+ * ```
+ */
+export class WorkerPoolService extends Service {
+  /** The service name. */
+  static readonly serviceName = 'WorkerPoolService'
+
+  // Filenames resolved once: run() is called with the same few modules over and over.
+  readonly #modules = new WorkerModules()
+  // Runs accepted and not yet final (queued in the TaskService, waiting for a thread, or running).
+  readonly #runs = new Set<TaskHandle>()
+  // 'idle' before initialize(), 'open' while accepting, 'closed' once finalize began.
+  #phase: 'idle' | 'open' | 'closed' = 'idle'
+  #config: WorkerPoolConfig | undefined
+  #backend: RunBackend | undefined
+  // Callers of onIdle() waiting for the last run to settle.
+  #idleWaiters: Array<() => void> = []
+
+  constructor(app: Application) {
+    super(app, WorkerPoolService.serviceName)
+  }
+
+  /** Runs accepted and not yet final: queued, waiting for a thread, or running. */
+  get size(): number {
+    return this.#runs.size
+  }
+
+  /** Live pool threads (0 before the first run, after `idle_timeout` of idleness, and after finalize). */
+  get threads(): number {
+    return this.#backend?.piscina.threads.length ?? 0
+  }
+
+  /**
+   * Runs the default export of `filename` in a pool thread as `fn(payload, { signal })` and returns the handle of
+   * its TaskService task. Checks everything synchronously: a `filename` that is not a path or `file:` URL, options
+   * that are not valid task options, a `transferList` that is not an array and a payload that cannot be cloned
+   * (a function, a symbol…) throw a `TypeError`; beyond `threads + max_queue` runs in flight it throws
+   * {@link OverloadedError}; before the application started, {@link InvalidStateError}. After shutdown began the
+   * handle is already `cancelled`. A missing file or a missing default export fails the task, not the call.
+   *
+   * @typeParam T - what the worker function returns (resolved, when it returns a promise)
+   * @param filename - the worker module: a path (relative to the working directory) or a `file:` URL
+   * @param payload - its first argument, copied by structured clone (or moved: `options.transferList`)
+   * @param options - task options plus `transferList`
+   * @example
+   * ```ts
+   * const handle = pool.run<{ digest: string }>(new URL('./hash.js', import.meta.url), { input: 'x', iterations: 1e6 }, {
+   *   name: 'hash',
+   *   timeoutMs: 10_000,
+   * })
+   * handle.cancel() // the run stops in its thread; handle.state becomes 'cancelled'
+   * ```
+   */
+  run<T = unknown>(filename: string | URL, payload?: unknown, options?: WorkerRunOptions): TaskHandle<T> {
+    const module = this.#modules.resolve(filename)
+    let transferList: readonly TransferListItem[] | undefined
+    let taskOptions: TaskOptions
+    if (options === undefined) taskOptions = { name: module.name, owner: this.name }
+    else {
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw new TypeError(expectedMessage('options', 'an object', options))
+      }
+      transferList = options.transferList
+      if (transferList !== undefined && !Array.isArray(transferList)) {
+        throw new TypeError(expectedMessage('options.transferList', 'an array of transferable objects', transferList))
+      }
+      const { signal, timeoutMs, meta } = options
+      taskOptions = { name: options.name ?? module.name, owner: options.owner ?? this.name, signal, timeoutMs, meta }
+    }
+    assertCloneable(payload, transferList === undefined ? NO_TRANSFER : new Set(transferList))
+    const backend = this.#backend
+    if (this.#phase === 'closed' || backend === undefined) return this.#refuse<T>(taskOptions)
+    const config = this.#config!
+    if (this.#runs.size >= config.threads + config.maxQueue) {
+      throw new OverloadedError(
+        `WorkerPoolService refused a run of ${module.path}: ${this.#runs.size} runs in flight on ${config.threads} thread(s), the limit is [workers] max_queue = ${config.maxQueue} waiting`,
+        config.maxQueue,
+      )
+    }
+    const request: RunRequest = { module, payload, transferList, taskName: taskOptions.name! }
+    // spawn() checks the task options (name, owner, signal, timeoutMs, meta) and throws before anything is tracked.
+    const handle = this.app.taskService.spawn((signal) => executeRun(backend, request, signal) as Promise<T>, taskOptions)
+    this.#runs.add(handle)
+    void handle.settled.then(this.#forget)
+    return handle
+  }
+
+  /**
+   * Resolves when no run is in flight (at once if none is).
+   *
+   * @example
+   * ```ts
+   * for (const image of images) pool.run(new URL('./thumbnail.js', import.meta.url), image)
+   * await pool.onIdle()
+   * ```
+   */
+  onIdle(): Promise<void> {
+    if (this.#runs.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  /** Reads and checks `[workers]`, then creates the pool (threads start with the first runs). */
+  override initialize(): void {
+    if (this.#phase !== 'idle') return
+    const config = readWorkerPoolConfig(this.app.config)
+    const table = new CancelTable(config.threads)
+    const piscina = new Piscina({
+      filename: WORKER_ENTRY.href,
+      name: HANDLER_NAME,
+      minThreads: 0,
+      maxThreads: config.threads,
+      idleTimeout: config.idleTimeoutMs,
+      concurrentTasksPerWorker: 1,
+      recordTiming: false,
+      workerData: { cancelTable: table.buffer },
+      ...(config.maxOldGenerationSizeMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.maxOldGenerationSizeMb } }),
+    })
+    piscina.on('error', this.#onPoolError)
+    this.#config = config
+    this.#backend = { piscina, table, clock: this.app.clock, cancelGraceMs: config.cancelGraceMs }
+    this.#phase = 'open'
+    this.logger.debug({ threads: config.threads, maxQueue: config.maxQueue, idleTimeoutMs: config.idleTimeoutMs }, 'Worker pool ready')
+  }
+
+  /**
+   * Stops intake, cancels every run (queued ones never start; running ones are stopped as by `cancel()`), waits
+   * for them to settle, then terminates every thread. Bounded by `signal` (the service's share of the exit
+   * budget): when it aborts, the remaining threads are terminated at once.
+   */
+  override async finalize(signal?: AbortSignal): Promise<void> {
+    if (this.#phase === 'closed') return
+    this.#phase = 'closed'
+    const backend = this.#backend
+    const reason = new CancelledError(undefined, 'WorkerPoolService is shutting down')
+    for (const handle of [...this.#runs]) handle.cancel(reason)
+    if (backend === undefined) return
+    await untilAborted(this.onIdle(), signal)
+    const destroyed = await untilAborted(backend.piscina.destroy(), signal)
+    backend.piscina.off('error', this.#onPoolError)
+    if (!destroyed || this.#runs.size > 0) {
+      this.logger.warn({ runs: this.#runs.size, threads: this.threads }, 'Worker pool did not stop within its shutdown budget')
+    }
+  }
+
+  // A run after shutdown began: a handle that is already cancelled, the function never posted.
+  #refuse<T>(options: TaskOptions): TaskHandle<T> {
+    if (this.#phase === 'idle') {
+      throw new InvalidStateError(`WorkerPoolService.run() before the application started (state 'idle', expected 'open'); add the service before starting`)
+    }
+    const reason = new CancelledError(undefined, 'WorkerPoolService is shut down')
+    this.logger.warn({ task: options.name, owner: options.owner, ...options.meta }, 'Worker run requested after shutdown; cancelled')
+    return this.app.taskService.spawn<T>(() => Promise.reject(reason), { ...options, signal: AbortSignal.abort(reason) })
+  }
+
+  readonly #forget = (handle: TaskHandle): void => {
+    this.#runs.delete(handle)
+    if (this.#runs.size === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters
+      this.#idleWaiters = []
+      for (const resolve of waiters) resolve()
+    }
+  }
+
+  readonly #onPoolError = (error: unknown): void => {
+    try {
+      this.logger.error({ err: error }, 'A worker pool thread failed outside any run; the pool replaces it')
+    } catch {
+      // A broken logger must not turn a thread failure into a crash of the application.
+    }
+  }
+}
+
+/** Waits for `promise` unless `signal` aborts first; true when the promise settled. */
+async function untilAborted(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal === undefined) {
+    await promise.catch(() => {})
+    return true
+  }
+  if (signal.aborted) return false
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<false>((resolve) => {
+    onAbort = () => resolve(false)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([promise.then(() => true as const, () => true as const), aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort!)
+  }
+}
