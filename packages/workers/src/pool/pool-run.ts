@@ -24,9 +24,12 @@ export interface RunBackend {
 /** One accepted run, waiting for its task to start. */
 export interface RunRequest {
   readonly module: WorkerModule
-  readonly payload: unknown
-  readonly transferList: readonly TransferListItem[] | undefined
+  /** The payload to post (the copy taken at the call, or the clone that holds the moved objects). */
+  payload: unknown
+  transferList: readonly TransferListItem[] | undefined
   readonly taskName: string
+  /** Set when the payload could not be moved after the run was accepted: the run fails with it. */
+  failure: unknown
 }
 
 function isTimeout(reason: unknown): boolean {
@@ -37,8 +40,17 @@ function isEnvelope(error: unknown): error is FailureEnvelope {
   return typeof error === 'object' && error !== null && (error as Record<string, unknown>)[ENVELOPE_KEY] === 1
 }
 
-/** Executes `request` on the pool; `signal` is the task's signal. */
-export async function executeRun(backend: RunBackend, request: RunRequest, signal: AbortSignal): Promise<unknown> {
+/** Executes `request` on the pool; `signal` is the task's signal; `ended` is called once the outcome is known. */
+export async function executeRun(backend: RunBackend, request: RunRequest, signal: AbortSignal, ended: () => void): Promise<unknown> {
+  try {
+    if (request.failure !== undefined) throw request.failure
+    return await post(backend, request, signal)
+  } finally {
+    ended()
+  }
+}
+
+async function post(backend: RunBackend, request: RunRequest, signal: AbortSignal): Promise<unknown> {
   const id = backend.table.nextId()
   const message: RunMessage = { href: request.module.href, payload: request.payload, id }
   const stop = new AbortController()

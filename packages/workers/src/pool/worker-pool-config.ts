@@ -14,7 +14,7 @@ export interface WorkerPoolConfig {
   readonly threads: number
   /** Runs that may wait for a thread (`max_queue`); Infinity when unlimited (the default). */
   readonly maxQueue: number
-  /** Milliseconds an idle thread lives on (`idle_timeout`, default 30 s). */
+  /** Milliseconds an idle thread beyond the first lives on (`idle_timeout`, default 30 s). */
   readonly idleTimeoutMs: number
   /** Milliseconds a run that watches its signal gets to stop by itself before its thread is terminated (`cancel_grace`, default 1 s). */
   readonly cancelGraceMs: number

@@ -7,7 +7,7 @@ import { CancelledError, InvalidStateError, OverloadedError, Service, type Appli
 import type { TransferListItem } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { expectedMessage } from '../internal/expected.js'
-import { assertCloneable } from '../payload/assert-cloneable.js'
+import { checkTransfer, copyPayload, movePayload } from '../payload/snapshot-payload.js'
 import { WorkerModules } from '../payload/module-href.js'
 import { HANDLER_NAME } from '../worker/protocol.js'
 import { CancelTable } from './cancel-table.js'
@@ -17,7 +17,6 @@ import type { WorkerRunOptions } from './worker-run-options.js'
 
 // The module Piscina loads in every thread; plain JavaScript next to this file's folder, in src/ and in dist/.
 const WORKER_ENTRY = new URL('../worker/worker-entry.js', import.meta.url)
-const NO_TRANSFER: ReadonlySet<unknown> = new Set()
 
 /**
  * Runs CPU-bound functions on a pool of worker threads, so the event loop stays responsive, and tracks every run
@@ -36,7 +35,7 @@ const NO_TRANSFER: ReadonlySet<unknown> = new Set()
  *
  * Config `[workers]`: `threads` (default: available parallelism − 1, at least 1), `max_queue` (runs waiting for a
  * thread; default unlimited; beyond it `run()` throws {@link OverloadedError}), `idle_timeout` (default `30s`: an
- * idle thread exits after it), `cancel_grace` (default `1s`), `max_old_generation_size_mb` (heap limit per thread).
+ * idle thread beyond the first exits after it), `cancel_grace` (default `1s`), `max_old_generation_size_mb` (heap limit per thread).
  * At finalize queued runs are cancelled, running ones stopped as above, and every thread is terminated.
  *
  * @example
@@ -57,8 +56,10 @@ export class WorkerPoolService extends Service {
 
   // Filenames resolved once: run() is called with the same few modules over and over.
   readonly #modules = new WorkerModules()
-  // Runs accepted and not yet final (queued in the TaskService, waiting for a thread, or running).
+  // Runs accepted whose outcome is not known yet (queued in the TaskService, waiting for a thread, or running).
   readonly #runs = new Set<TaskHandle>()
+  // Runs accepted whose task is not final yet (a run leaves #runs just before its task settles).
+  #unsettled = 0
   // 'idle' before initialize(), 'open' while accepting, 'closed' once finalize began.
   #phase: 'idle' | 'open' | 'closed' = 'idle'
   #config: WorkerPoolConfig | undefined
@@ -75,7 +76,7 @@ export class WorkerPoolService extends Service {
     return this.#runs.size
   }
 
-  /** Live pool threads (0 before the first run, after `idle_timeout` of idleness, and after finalize). */
+  /** Live pool threads: 1 when idle (the others exit after `idle_timeout`), up to `[workers] threads`; 0 after finalize. */
   get threads(): number {
     return this.#backend?.piscina.threads.length ?? 0
   }
@@ -117,7 +118,10 @@ export class WorkerPoolService extends Service {
       const { signal, timeoutMs, meta } = options
       taskOptions = { name: options.name ?? module.name, owner: options.owner ?? this.name, signal, timeoutMs, meta }
     }
-    assertCloneable(payload, transferList === undefined ? NO_TRANSFER : new Set(transferList))
+    // Without a transfer list the payload is copied now (no side effect if the call is refused below); objects to
+    // move are only checked here and moved once the run is accepted, so a refused call leaves them usable.
+    if (transferList === undefined) payload = copyPayload(payload)
+    else checkTransfer(payload, transferList)
     const backend = this.#backend
     if (this.#phase === 'closed' || backend === undefined) return this.#refuse<T>(taskOptions)
     const config = this.#config!
@@ -127,11 +131,25 @@ export class WorkerPoolService extends Service {
         config.maxQueue,
       )
     }
-    const request: RunRequest = { module, payload, transferList, taskName: taskOptions.name! }
+    const request: RunRequest = { module, payload, transferList, taskName: taskOptions.name!, failure: undefined }
     // spawn() checks the task options (name, owner, signal, timeoutMs, meta) and throws before anything is tracked.
-    const handle = this.app.taskService.spawn((signal) => executeRun(backend, request, signal) as Promise<T>, taskOptions)
+    const handle: TaskHandle<T> = this.app.taskService.spawn(
+      (signal) => executeRun(backend, request, signal, () => this.#forget(handle)) as Promise<T>,
+      taskOptions,
+    )
     this.#runs.add(handle)
-    void handle.settled.then(this.#forget)
+    this.#unsettled++
+    void handle.settled.then(this.#settled)
+    if (transferList !== undefined) {
+      try {
+        const moved = movePayload(payload, transferList)
+        request.payload = moved.payload
+        request.transferList = moved.transferList
+      } catch (error) {
+        // Only what the call-site walk cannot see (a Proxy) gets here: the run fails with the TypeError.
+        request.failure = error
+      }
+    }
     return handle
   }
 
@@ -145,11 +163,11 @@ export class WorkerPoolService extends Service {
    * ```
    */
   onIdle(): Promise<void> {
-    if (this.#runs.size === 0) return Promise.resolve()
+    if (this.#unsettled === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 
-  /** Reads and checks `[workers]`, then creates the pool (threads start with the first runs). */
+  /** Reads and checks `[workers]`, then creates the pool with its first thread (more start as runs need them). */
   override initialize(): void {
     if (this.#phase !== 'idle') return
     const config = readWorkerPoolConfig(this.app.config)
@@ -157,7 +175,9 @@ export class WorkerPoolService extends Service {
     const piscina = new Piscina({
       filename: WORKER_ENTRY.href,
       name: HANDLER_NAME,
-      minThreads: 0,
+      // One thread always: Piscina replaces a dead or terminated thread only up to minThreads, and with none left
+      // the runs queued behind a crash would wait for the next run() to start one.
+      minThreads: 1,
       maxThreads: config.threads,
       idleTimeout: config.idleTimeoutMs,
       concurrentTasksPerWorker: 1,
@@ -202,9 +222,15 @@ export class WorkerPoolService extends Service {
     return this.app.taskService.spawn<T>(() => Promise.reject(reason), { ...options, signal: AbortSignal.abort(reason) })
   }
 
-  readonly #forget = (handle: TaskHandle): void => {
+  // A run's outcome is known (called just before its task settles, so `size` is current when its result resolves).
+  #forget(handle: TaskHandle): void {
     this.#runs.delete(handle)
-    if (this.#runs.size === 0 && this.#idleWaiters.length > 0) {
+  }
+
+  // A run's task is final; a run cancelled before it started never executed, so it leaves #runs here.
+  readonly #settled = (handle: TaskHandle): void => {
+    this.#runs.delete(handle)
+    if (--this.#unsettled === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters
       this.#idleWaiters = []
       for (const resolve of waiters) resolve()
