@@ -2,7 +2,14 @@
  * The URL and the types of the example worker module `hash.js` (N rounds of SHA-256), for `WorkerPoolService.run()`.
  */
 
-/** The payload of {@link hashWorker}. */
+/**
+ * The payload of {@link hashWorker}.
+ *
+ * @example
+ * ```ts
+ * const payload: HashPayload = { input: 'order-17', iterations: 250_000 }
+ * ```
+ */
 export interface HashPayload {
   /** The text to hash (UTF-8). */
   input: string
@@ -10,7 +17,14 @@ export interface HashPayload {
   iterations: number
 }
 
-/** What {@link hashWorker} returns. */
+/**
+ * What {@link hashWorker} returns.
+ *
+ * @example
+ * ```ts
+ * const { digest }: HashResult = await pool.run<HashResult>(hashWorker, { input: 'x', iterations: 10 }).result
+ * ```
+ */
 export interface HashResult {
   /** The last digest, in hex (64 characters). */
   digest: string
