@@ -4,6 +4,7 @@
  */
 import { basename, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { TaskOptions } from '@tsab/core'
 import { expectedMessage } from '../internal/expected.js'
 
 /** A worker module, resolved once per distinct `filename`. */
@@ -14,6 +15,8 @@ export interface WorkerModule {
   readonly path: string
   /** The default task name: the file's base name (`hash.js`). */
   readonly name: string
+  /** The task options of a run without options: this name, the pool as owner (shared by those runs). */
+  readonly defaultOptions: Readonly<TaskOptions>
 }
 
 const EXPECTATION = 'a path or a file: URL of a JavaScript module'
@@ -27,13 +30,19 @@ const CACHE_LIMIT = 1_000
  */
 export class WorkerModules {
   readonly #byKey = new Map<string, WorkerModule>()
+  // The owner of runs without options.
+  readonly #owner: string
+
+  constructor(owner: string) {
+    this.#owner = owner
+  }
 
   /** The module for `filename`; a `TypeError` naming `filename` when it is not a path or a file: URL. */
   resolve(filename: unknown): WorkerModule {
     const key = typeof filename === 'string' ? filename : filename instanceof URL ? `url:${filename.href}` : undefined
     const cached = key === undefined ? undefined : this.#byKey.get(key)
     if (cached !== undefined) return cached
-    const module = resolveWorkerModule(filename)
+    const module = resolveWorkerModule(filename, this.#owner)
     if (this.#byKey.size >= CACHE_LIMIT) this.#byKey.clear()
     this.#byKey.set(key!, module)
     return module
@@ -41,7 +50,7 @@ export class WorkerModules {
 }
 
 /** Resolves `filename`; a `TypeError` naming `filename` for anything else. */
-export function resolveWorkerModule(filename: unknown): WorkerModule {
+export function resolveWorkerModule(filename: unknown, owner: string): WorkerModule {
   let url: URL
   if (filename instanceof URL) url = filename
   else if (typeof filename === 'string' && filename.length > 0) {
@@ -49,7 +58,8 @@ export function resolveWorkerModule(filename: unknown): WorkerModule {
   } else throw new TypeError(expectedMessage('filename', EXPECTATION, filename))
   if (url.protocol !== 'file:') throw new TypeError(expectedMessage('filename', EXPECTATION, filename))
   const path = fileURLToPath(url)
-  return { href: url.href, path, name: basename(path) }
+  const name = basename(path)
+  return { href: url.href, path, name, defaultOptions: Object.freeze({ name, owner }) }
 }
 
 function parseUrl(text: string): URL {

@@ -11,7 +11,9 @@ import { checkTransfer, copyPayload, movePayload } from '../payload/snapshot-pay
 import { WorkerModules } from '../payload/module-href.js'
 import { HANDLER_NAME } from '../worker/protocol.js'
 import { CancelTable } from './cancel-table.js'
-import { executeRun, type RunBackend, type RunRequest } from './pool-run.js'
+import { CancelSweep } from './cancel-sweep.js'
+import { ThreadExits } from './thread-exits.js'
+import { PoolRun, type RunBackend } from './pool-run.js'
 import { readWorkerPoolConfig, type WorkerPoolConfig } from './worker-pool-config.js'
 import type { WorkerRunOptions } from './worker-run-options.js'
 
@@ -54,16 +56,18 @@ export class WorkerPoolService extends Service {
   /** The service name. */
   static readonly serviceName = 'WorkerPoolService'
 
-  // Filenames resolved once: run() is called with the same few modules over and over.
-  readonly #modules = new WorkerModules()
+  // Filenames resolved once (with their default task options): run() is called with the same few modules.
+  readonly #modules = new WorkerModules(this.name)
   // Runs accepted whose outcome is not known yet (queued in the TaskService, waiting for a thread, or running).
-  readonly #runs = new Set<TaskHandle>()
+  readonly #runs = new Set<PoolRun>()
   // Runs accepted whose task is not final yet (a run leaves #runs just before its task settles).
   #unsettled = 0
   // 'idle' before initialize(), 'open' while accepting, 'closed' once finalize began.
   #phase: 'idle' | 'open' | 'closed' = 'idle'
   #config: WorkerPoolConfig | undefined
   #backend: RunBackend | undefined
+  // Every thread the pool started, until it exited (Piscina does not wait for the threads it terminates).
+  readonly #threadExits = new ThreadExits()
   // Callers of onIdle() waiting for the last run to settle.
   #idleWaiters: Array<() => void> = []
 
@@ -106,7 +110,8 @@ export class WorkerPoolService extends Service {
     const module = this.#modules.resolve(filename)
     let transferList: readonly TransferListItem[] | undefined
     let taskOptions: TaskOptions
-    if (options === undefined) taskOptions = { name: module.name, owner: this.name }
+    if (options === undefined) taskOptions = module.defaultOptions
+
     else {
       if (options === null || typeof options !== 'object' || Array.isArray(options)) {
         throw new TypeError(expectedMessage('options', 'an object', options))
@@ -131,23 +136,22 @@ export class WorkerPoolService extends Service {
         config.maxQueue,
       )
     }
-    const request: RunRequest = { module, payload, transferList, taskName: taskOptions.name!, failure: undefined }
+    const run = new PoolRun(backend, module, taskOptions.name!, payload, transferList, this.#forget)
     // spawn() checks the task options (name, owner, signal, timeoutMs, meta) and throws before anything is tracked.
-    const handle: TaskHandle<T> = this.app.taskService.spawn(
-      (signal) => executeRun(backend, request, signal, () => this.#forget(handle)) as Promise<T>,
-      taskOptions,
-    )
-    this.#runs.add(handle)
+    const handle = this.app.taskService.spawn(run.execute as () => Promise<T>, taskOptions)
+    run.handle = handle
+    this.#runs.add(run)
     this.#unsettled++
-    void handle.settled.then(this.#settled)
+    const settled = (): void => this.#settled(run)
+    void handle.result.then(settled, settled)
     if (transferList !== undefined) {
       try {
         const moved = movePayload(payload, transferList)
-        request.payload = moved.payload
-        request.transferList = moved.transferList
+        run.payload = moved.payload
+        run.transferList = moved.transferList
       } catch (error) {
         // Only what the call-site walk cannot see (a Proxy) gets here: the run fails with the TypeError.
-        request.failure = error
+        run.failure = error
       }
     }
     return handle
@@ -186,8 +190,9 @@ export class WorkerPoolService extends Service {
       ...(config.maxOldGenerationSizeMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: config.maxOldGenerationSizeMb } }),
     })
     piscina.on('error', this.#onPoolError)
+    piscina.on('workerCreate', this.#onThreadCreated)
     this.#config = config
-    this.#backend = { piscina, table, clock: this.app.clock, cancelGraceMs: config.cancelGraceMs }
+    this.#backend = { piscina, table, sweep: new CancelSweep(this.app.clock), clock: this.app.clock, cancelGraceMs: config.cancelGraceMs }
     this.#phase = 'open'
     this.logger.debug({ threads: config.threads, maxQueue: config.maxQueue, idleTimeoutMs: config.idleTimeoutMs }, 'Worker pool ready')
   }
@@ -202,14 +207,31 @@ export class WorkerPoolService extends Service {
     this.#phase = 'closed'
     const backend = this.#backend
     const reason = new CancelledError(undefined, 'WorkerPoolService is shutting down')
-    for (const handle of [...this.#runs]) handle.cancel(reason)
+    for (const run of [...this.#runs]) run.handle.cancel(reason)
     if (backend === undefined) return
+    // Runs not watched yet learn of the cancel now, not at the next sweep.
+    backend.sweep.flush()
     await untilAborted(this.onIdle(), signal)
-    const destroyed = await untilAborted(backend.piscina.destroy(), signal)
+    const destroyed = await untilAborted(this.#destroyPool(backend.piscina), signal)
     backend.piscina.off('error', this.#onPoolError)
+    backend.piscina.off('workerCreate', this.#onThreadCreated)
     if (!destroyed || this.#runs.size > 0) {
       this.logger.warn({ runs: this.#runs.size, threads: this.threads }, 'Worker pool did not stop within its shutdown budget')
     }
+  }
+
+  // Destroys the pool until no thread is left: a thread terminated earlier whose exit arrives after a destroy()
+  // makes Piscina start a replacement, which the next round ends. Every thread announced itself on creation.
+  async #destroyPool(piscina: Piscina): Promise<void> {
+    do {
+      this.#threadExits.track(piscina.threads)
+      await piscina.destroy()
+      await this.#threadExits.allExited()
+    } while (piscina.threads.length > 0)
+  }
+
+  readonly #onThreadCreated = (): void => {
+    this.#threadExits.track(this.#backend!.piscina.threads)
   }
 
   // A run after shutdown began: a handle that is already cancelled, the function never posted.
@@ -223,13 +245,13 @@ export class WorkerPoolService extends Service {
   }
 
   // A run's outcome is known (called just before its task settles, so `size` is current when its result resolves).
-  #forget(handle: TaskHandle): void {
-    this.#runs.delete(handle)
+  readonly #forget = (run: PoolRun): void => {
+    this.#runs.delete(run)
   }
 
   // A run's task is final; a run cancelled before it started never executed, so it leaves #runs here.
-  readonly #settled = (handle: TaskHandle): void => {
-    this.#runs.delete(handle)
+  #settled(run: PoolRun): void {
+    this.#runs.delete(run)
     if (--this.#unsettled === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters
       this.#idleWaiters = []

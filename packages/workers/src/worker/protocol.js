@@ -36,12 +36,11 @@ export function cancelTableSize(threads) {
 }
 
 /**
- * What the main thread posts for one run.
+ * What the main thread posts for one run: `[id, href, payload]` (an array: cheaper to clone than an object with
+ * keys), with the run's id in the cancel table, the file URL of the user's module and the argument of its default
+ * export.
  *
- * @typedef {object} RunMessage
- * @property {string} href the file URL of the user's module
- * @property {unknown} payload the argument of its default export
- * @property {number} id the run's id in the cancel table
+ * @typedef {[id: number, href: string, payload: unknown]} RunMessage
  */
 
 /**

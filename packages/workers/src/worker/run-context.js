@@ -29,6 +29,8 @@ export class RunContext {
   #id
   /** @type {AbortController | undefined} made on the first read of `signal` */
   #controller
+  /** @type {boolean} a waiter on the slot exists (it must be woken when the slot is freed) */
+  #watching = false
 
   /**
    * @param {Int32Array | undefined} table
@@ -49,6 +51,11 @@ export class RunContext {
   get signal() {
     if (this.#controller === undefined) this.#controller = this.#watch()
     return this.#controller.signal
+  }
+
+  /** True once the function read its signal and a waiter watches the slot. */
+  get isWatching() {
+    return this.#watching
   }
 
   /**
@@ -93,6 +100,7 @@ export class RunContext {
       },
     })
     // Atomics.waitAsync is in Node 20 but not in the ES2023 library the project compiles against.
+    this.#watching = true
     const wait = /** @type {{ waitAsync: (t: Int32Array, i: number, v: number) => { async: boolean, value: Promise<unknown> | string } }} */ (
       /** @type {unknown} */ (Atomics)
     ).waitAsync(table, slot, observed)

@@ -95,38 +95,87 @@ function claim(id) {
 }
 
 /**
- * Frees the slot and wakes this run's own waiter on it, if its signal was read.
+ * Frees the slot; wakes this run's own waiter on it when its signal was read (no waiter otherwise).
  *
  * @param {number} slot
+ * @param {RunContext} context
  */
-function release(slot) {
+function release(slot, context) {
   if (table === undefined || slot < 0) return
   Atomics.store(table, slot, 0)
-  Atomics.notify(table, slot)
+  if (context.isWatching) Atomics.notify(table, slot)
 }
 
 /**
- * Runs one task: Piscina calls this in the pool thread with the message the main thread posted.
- *
- * @param {import('./protocol.js').RunMessage} message
- * @returns {Promise<unknown>}
+ * @param {unknown} error
+ * @param {RunContext} context
+ * @returns {import('./protocol.js').FailureEnvelope}
  */
-export async function runWorkerTask(message) {
-  const { href, payload, id } = message
-  const handler = handlers.get(href) ?? (await loadHandler(href))
+function failure(error, context) {
+  return { [ENVELOPE_KEY]: 1, reason: context.isAbortOutcome(error) ? 'aborted' : 'error', error: serializeError(error) }
+}
+
+/**
+ * @param {unknown} result
+ * @param {string} href
+ * @returns {unknown}
+ */
+function checkResult(result, href) {
+  if (typeof result === 'function' || typeof result === 'symbol') {
+    throw new TypeError(`Worker function of ${displayPath(href)} returned a ${typeof result}, which cannot be sent to the main thread`)
+  }
+  return result
+}
+
+/**
+ * @param {(payload: unknown, context: RunContext) => unknown} handler
+ * @param {import('./protocol.js').RunMessage} message
+ * @returns {unknown}
+ */
+function invoke(handler, message) {
+  const [id, href, payload] = message
   const slot = claim(id)
   const context = new RunContext(table, slot, id)
+  let result
   try {
-    const result = await handler(payload, context)
-    if (typeof result === 'function' || typeof result === 'symbol') {
-      throw new TypeError(`Worker function of ${displayPath(href)} returned a ${typeof result}, which cannot be sent to the main thread`)
-    }
-    return result
+    result = handler(payload, context)
   } catch (error) {
-    /** @type {import('./protocol.js').FailureEnvelope} */
-    const failure = { [ENVELOPE_KEY]: 1, reason: context.isAbortOutcome(error) ? 'aborted' : 'error', error: serializeError(error) }
-    throw failure
-  } finally {
-    release(slot)
+    release(slot, context)
+    throw failure(error, context)
   }
+  if (typeof (/** @type {{ then?: unknown } | null} */ (result))?.then !== 'function') {
+    release(slot, context)
+    try {
+      return checkResult(result, href)
+    } catch (error) {
+      throw failure(error, context)
+    }
+  }
+  return Promise.resolve(result).then(
+    (value) => {
+      release(slot, context)
+      try {
+        return checkResult(value, href)
+      } catch (error) {
+        throw failure(error, context)
+      }
+    },
+    (error) => {
+      release(slot, context)
+      throw failure(error, context)
+    },
+  )
+}
+
+/**
+ * Runs one task: Piscina calls this in the pool thread with the message the main thread posted. A synchronous
+ * function's result is returned as it is (no promise), the common case of CPU-bound work.
+ *
+ * @param {import('./protocol.js').RunMessage} message
+ * @returns {unknown}
+ */
+export function runWorkerTask(message) {
+  const handler = handlers.get(message[1])
+  if (handler !== undefined) return invoke(handler, message)
+  return loadHandler(message[1]).then((loaded) => invoke(loaded, message))
 }

@@ -124,12 +124,14 @@ describe('cancelling a run', () => {
   it('leaves no grace timer or abort listener behind', async () => {
     const { pool } = await startPool({ cancel_grace: '30s' })
     await pool.run(fixture('echo.mjs')).result
+    await new Promise((resolve) => setTimeout(resolve, 60)) // the pool's cancel sweep stops once no run is in flight
     const baseline = timeouts()
     const state = sharedState()
     const handle = pool.run(fixture('wait-for-abort.mjs'), { state })
     await until(() => Atomics.load(state, 0) === 1)
     handle.cancel()
     await handle.settled
+    await new Promise((resolve) => setTimeout(resolve, 60))
     expect(timeouts()).toBe(baseline)
     expect(pool.size).toBe(0)
   })
