@@ -3,7 +3,7 @@
  * stopped after each test, the fixture modules, and a shared state cell a fixture reports through.
  */
 import { afterEach } from 'vitest'
-import { Application } from '@tsab/core'
+import { Application, type Clock } from '@tsab/core'
 import { memoryLogger, type LogLine } from '../../core/test/support/logs.js'
 import { WorkerPoolService } from '../src/index.js'
 
@@ -34,7 +34,7 @@ afterEach(async () => {
 /** A started application with a WorkerPoolService configured by `workers`; stopped after the test. */
 export async function startPool(
   workers: Record<string, unknown> = {},
-  options: { exitTimeoutMs?: number } = {},
+  options: { exitTimeoutMs?: number; clock?: Clock } = {},
 ): Promise<{ app: Application; pool: WorkerPoolService; lines: LogLine[] }> {
   const { logger, lines } = memoryLogger()
   const app = new Application({
@@ -42,6 +42,7 @@ export async function startPool(
     handleSignals: false,
     config: { workers: { threads: 1, ...workers } },
     ...(options.exitTimeoutMs === undefined ? {} : { exitTimeoutMs: options.exitTimeoutMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
   const pool = app.addService(WorkerPoolService)
   started.push(app)

@@ -1,7 +1,8 @@
 /**
  * Benchmark 9, worker threads (`@tsab/workers`): (a) the event loop's p99 delay while 4 runs of ~1 s of pure CPU
  * execute in the pool, against the same 4 runs on the main thread; (b) runs per second of a trivial worker function
- * through `WorkerPoolService.run()` against a bare Piscina pool's `run()` in the same process and round.
+ * through `WorkerPoolService.run()` against a bare Piscina pool's `run()` in the same process and round, with 64
+ * runs in flight and one at a time (and, for reference, against Piscina's `run()` given an AbortSignal).
  *
  * Pool size: 1 thread for both (the machine has 2 cores: one for the event loop, one for the pool, which is also
  * `[workers] threads`' default there, available parallelism − 1).
@@ -125,36 +126,46 @@ async function timeRuns(n: number, run: (i: number) => Promise<unknown>): Promis
   return performance.now() - start
 }
 
+/** Milliseconds `n` runs take through `run`, one at a time (each waits for the previous one's result). */
+async function timeSequential(n: number, run: (i: number) => Promise<unknown>): Promise<number> {
+  const start = performance.now()
+  for (let i = 0; i < n; i++) await run(i)
+  return performance.now() - start
+}
+
+type Timer = (n: number, run: (i: number) => Promise<unknown>) => Promise<number>
+
 /**
- * Runs per second of a trivial worker function through tsab's `run()` and through a bare Piscina pool, measured in
- * alternating slices of `n / SLICES` runs, so both sides see the same machine (the 2 cores are shared and noisy).
+ * Runs per second of a trivial worker function through tsab's `run()`, a bare Piscina pool's `run(payload)` and
+ * Piscina's `run(payload, { signal })` (what cancelling a run needs there), measured in alternating slices of
+ * `n / SLICES` runs so all sides see the same machine (the 2 cores are shared and noisy).
  */
-async function overhead(n: number): Promise<{ tsab: number; piscina: number }> {
+async function overhead(n: number, time: Timer): Promise<{ tsab: number; piscina: number; piscinaSignal: number }> {
   const SLICES = 10
   const trivial = workerModules().trivial
   const { app, pool } = await startPool()
   // A bare pool as its documentation starts one, with the same size and a module that does the same.
   const piscina = new Piscina({ filename: trivial.href, minThreads: THREADS, maxThreads: THREADS })
   let last: TaskHandle | undefined
-  const viaTsab = (i: number): Promise<unknown> => (last = pool.run(trivial, i)).result
-  const viaPiscina = (i: number): Promise<unknown> => piscina.run(i)
+  const sides = [
+    (i: number): Promise<unknown> => (last = pool.run(trivial, i)).result,
+    (i: number): Promise<unknown> => piscina.run(i),
+    (i: number): Promise<unknown> => piscina.run(i, { signal: new AbortController().signal }),
+  ]
+  const totals = [0, 0, 0]
   try {
-    await timeRuns(Math.min(n, 2_000), viaTsab) // warm-up: threads up, modules loaded, code optimised
-    await timeRuns(Math.min(n, 2_000), viaPiscina)
+    for (const side of sides) await time(Math.min(n, 2_000), side) // warm-up: threads up, modules loaded, code optimised
     const slice = Math.ceil(n / SLICES)
-    let tsabMs = 0
-    let piscinaMs = 0
     for (let i = 0; i < SLICES; i++) {
-      if (i % 2 === 0) {
-        tsabMs += await timeRuns(slice, viaTsab)
-        piscinaMs += await timeRuns(slice, viaPiscina)
-      } else {
-        piscinaMs += await timeRuns(slice, viaPiscina)
-        tsabMs += await timeRuns(slice, viaTsab)
+      // Rotate which side goes first, so none always runs on a warmer (or more tired) moment.
+      for (let k = 0; k < sides.length; k++) {
+        const side = (i + k) % sides.length
+        totals[side]! += await time(slice, sides[side]!)
       }
     }
     if (last?.state !== 'succeeded') throw new Error('the last tsab run did not succeed')
-    return { tsab: (slice * SLICES) / (tsabMs / 1000), piscina: (slice * SLICES) / (piscinaMs / 1000) }
+    const perSecond = (ms: number): number => (slice * SLICES) / (ms / 1000)
+    return { tsab: perSecond(totals[0]!), piscina: perSecond(totals[1]!), piscinaSignal: perSecond(totals[2]!) }
   } finally {
     await app.stop()
     await piscina.destroy()
@@ -173,9 +184,14 @@ export const workers: Benchmark = {
     oneSecond: { unit: 'ms', better: 'lower' },
     tsabRunsPerSec: { unit: 'runs/s', better: 'higher' },
     piscinaRunsPerSec: { unit: 'runs/s', better: 'higher' },
+    piscinaSignalRunsPerSec: { unit: 'runs/s', better: 'higher' },
+    tsabSequentialPerSec: { unit: 'runs/s', better: 'higher' },
+    piscinaSequentialPerSec: { unit: 'runs/s', better: 'higher' },
   },
   ratios: {
-    'tsab run() / bare Piscina run()': { numerator: 'tsabRunsPerSec', denominator: 'piscinaRunsPerSec', target: { op: '>=', value: 0.9 } },
+    'tsab run() / bare Piscina run(), 64 in flight': { numerator: 'tsabRunsPerSec', denominator: 'piscinaRunsPerSec', target: { op: '>=', value: 0.9 } },
+    'tsab run() / bare Piscina run(), one at a time': { numerator: 'tsabSequentialPerSec', denominator: 'piscinaSequentialPerSec', target: { op: '>=', value: 0.9 } },
+    'tsab run() / Piscina run() with a signal, 64 in flight': { numerator: 'tsabRunsPerSec', denominator: 'piscinaSignalRunsPerSec' },
     'main-thread loop p99 / 1 s': { numerator: 'mainLoopP99', denominator: 'oneSecond', target: { op: '>=', value: 1 } },
   },
   targets: {
@@ -186,15 +202,19 @@ export const workers: Benchmark = {
     const iterations = await calibrate(ctx.quick ? 120 : 1_100)
     const main = await mainLoopDelay(iterations)
     const inPool = await poolLoopDelay(iterations)
-    const perSecond = await overhead(ctx.quick ? 5_000 : 50_000)
+    const pipelined = await overhead(ctx.quick ? 5_000 : 50_000, timeRuns)
+    const sequential = await overhead(ctx.quick ? 1_000 : 10_000, timeSequential)
     return {
       poolLoopP99: inPool.p99,
       mainLoopP99: main.p99,
       cpuRunMs: main.runMs,
       poolWallMs: inPool.wallMs,
       oneSecond: 1_000,
-      tsabRunsPerSec: perSecond.tsab,
-      piscinaRunsPerSec: perSecond.piscina,
+      tsabRunsPerSec: pipelined.tsab,
+      piscinaRunsPerSec: pipelined.piscina,
+      piscinaSignalRunsPerSec: pipelined.piscinaSignal,
+      tsabSequentialPerSec: sequential.tsab,
+      piscinaSequentialPerSec: sequential.piscina,
     }
   },
 }

@@ -29,7 +29,9 @@ const CACHE_LIMIT = 1_000
  * with the same few modules over and over.
  */
 export class WorkerModules {
-  readonly #byKey = new Map<string, WorkerModule>()
+  readonly #byString = new Map<string, WorkerModule>()
+  // URL objects by identity: a caller keeps its `new URL(…, import.meta.url)` in a constant.
+  readonly #byUrl = new WeakMap<URL, WorkerModule>()
   // The owner of runs without options.
   readonly #owner: string
 
@@ -39,12 +41,20 @@ export class WorkerModules {
 
   /** The module for `filename`; a `TypeError` naming `filename` when it is not a path or a file: URL. */
   resolve(filename: unknown): WorkerModule {
-    const key = typeof filename === 'string' ? filename : filename instanceof URL ? `url:${filename.href}` : undefined
-    const cached = key === undefined ? undefined : this.#byKey.get(key)
-    if (cached !== undefined) return cached
+    if (typeof filename === 'string') {
+      let module = this.#byString.get(filename)
+      if (module === undefined) {
+        module = resolveWorkerModule(filename, this.#owner)
+        if (this.#byString.size >= CACHE_LIMIT) this.#byString.clear()
+        this.#byString.set(filename, module)
+      }
+      return module
+    }
+    // A URL's href is what counts: one changed after the call (`url.pathname = …`) is resolved anew.
+    const cached = filename instanceof URL ? this.#byUrl.get(filename) : undefined
+    if (cached !== undefined && cached.href === (filename as URL).href) return cached
     const module = resolveWorkerModule(filename, this.#owner)
-    if (this.#byKey.size >= CACHE_LIMIT) this.#byKey.clear()
-    this.#byKey.set(key!, module)
+    this.#byUrl.set(filename as URL, module)
     return module
   }
 }

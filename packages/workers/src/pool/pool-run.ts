@@ -6,10 +6,11 @@
  * cancellation is `cancel-sweep.ts`'s business.
  */
 import type { TransferListItem } from 'node:worker_threads'
-import type { Clock, TaskHandle } from '@tsab/core'
+import type { TaskHandle } from '@tsab/core'
 import type { Piscina } from 'piscina'
 import { reviveError } from '../errors/revive-error.js'
 import { WorkerCrashedError, WorkerModuleError } from '../errors/worker-errors.js'
+import { startTimer, stopTimer, type RealTimer } from '../internal/real-timers.js'
 import type { WorkerModule } from '../payload/module-href.js'
 import { ENVELOPE_KEY, type FailureEnvelope, type RunMessage } from '../worker/protocol.js'
 import type { CancelSweep, Watchable } from './cancel-sweep.js'
@@ -20,7 +21,6 @@ export interface RunBackend {
   readonly piscina: Piscina
   readonly table: CancelTable
   readonly sweep: CancelSweep
-  readonly clock: Clock
   readonly cancelGraceMs: number
 }
 
@@ -81,7 +81,7 @@ export class PoolRun implements Watchable {
   // The task's signal and the listener on it, once this run listens to it.
   #watched: AbortSignal | undefined
   #onAbort: (() => void) | undefined
-  #graceTimer: unknown
+  #graceTimer: RealTimer | undefined
   // The run may have been cut off in its thread, which then could not free its cancel-table slot itself.
   #cutOff = false
 
@@ -110,7 +110,6 @@ export class PoolRun implements Watchable {
     const backend = this.#backend
     const id = (this.#id = backend.table.nextId())
     const stop = (this.#stop = new RunStop())
-    backend.sweep.add(this)
     const message: RunMessage = [id, this.#module.href, this.payload]
     return backend.piscina.run(message, { signal: stop, transferList: this.transferList as TransferListItem[] | undefined }).then(
       (value: unknown) => {
@@ -126,12 +125,23 @@ export class PoolRun implements Watchable {
     )
   }
 
-  /** Starts listening to the task's cancellation; acts at once on one that already happened. */
-  watch(): void {
-    if (this.#done || this.#stop === undefined || this.#watched !== undefined) return
+  /**
+   * Starts listening to the task's cancellation; acts at once on one that already happened. Returns true while the
+   * run has not started (its task waits in the TaskService's queue): the sweep offers it again later. A run whose
+   * task was cancelled before it started ends here.
+   */
+  watch(): boolean {
+    if (this.#done || this.#watched !== undefined) return false
+    if (this.#stop === undefined) {
+      if (this.handle.state === 'queued') return true
+      // Cancelled (or, at shutdown, refused) before it ever started: its function will never be called.
+      if (this.handle.state !== 'running') this.#end()
+      return false
+    }
     const signal = (this.#watched = this.handle.signal)
     if (signal.aborted) this.#stopRun()
     else signal.addEventListener('abort', (this.#onAbort = () => this.#stopRun()), { once: true })
+    return false
   }
 
   // The task was cancelled or timed out: ask the worker to stop, and cut the run off if it does not in time.
@@ -144,7 +154,7 @@ export class PoolRun implements Watchable {
       this.#stop!.abort(reason)
     }
     if (backend.cancelGraceMs > 0 && backend.table.requestStop(this.#id, isTimeout(reason))) {
-      this.#graceTimer = backend.clock.setTimeout(cut, backend.cancelGraceMs)
+      this.#graceTimer = startTimer(cut, backend.cancelGraceMs)
     } else cut()
   }
 
@@ -153,7 +163,7 @@ export class PoolRun implements Watchable {
     this.#done = true
     if (this.#onAbort !== undefined) this.#watched!.removeEventListener('abort', this.#onAbort)
     if (this.#graceTimer !== undefined) {
-      this.#backend.clock.clearTimeout(this.#graceTimer)
+      stopTimer(this.#graceTimer)
       this.#graceTimer = undefined
     }
     if (this.#cutOff) this.#backend.table.release(this.#id)

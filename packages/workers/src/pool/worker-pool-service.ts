@@ -7,6 +7,7 @@ import { CancelledError, InvalidStateError, OverloadedError, Service, type Appli
 import type { TransferListItem } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import { expectedMessage } from '../internal/expected.js'
+import { nextTurn } from '../internal/real-timers.js'
 import { checkTransfer, copyPayload, movePayload } from '../payload/snapshot-payload.js'
 import { WorkerModules } from '../payload/module-href.js'
 import { HANDLER_NAME } from '../worker/protocol.js'
@@ -27,7 +28,8 @@ const WORKER_ENTRY = new URL('../worker/worker-entry.js', import.meta.url)
  *
  * `run(filename, payload, options)` sends `payload` (structured clone; `transferList` moves buffers instead) to a
  * thread that imports `filename` and calls its default export as `fn(payload, { signal })`. Cancel, `signal` and
- * `timeoutMs` stop the run in the worker: a function that reads its `signal` gets `[workers] cancel_grace` to stop
+ * `timeoutMs` stop the run in the worker (within about 20 ms: a run starts listening to its task's cancellation only
+ * once it has lasted that long, so short runs pay nothing for it): a function that reads its `signal` gets `[workers] cancel_grace` to stop
  * by itself (its `signal` aborts, and `signal.aborted` / `signal.throwIfAborted()` see the cancel even inside a
  * loop that never yields), after which — or at once, for one that never looked at its signal — its thread is
  * terminated and replaced. The task ends `cancelled`. A function that throws fails its task with that error
@@ -60,8 +62,6 @@ export class WorkerPoolService extends Service {
   readonly #modules = new WorkerModules(this.name)
   // Runs accepted whose outcome is not known yet (queued in the TaskService, waiting for a thread, or running).
   readonly #runs = new Set<PoolRun>()
-  // Runs accepted whose task is not final yet (a run leaves #runs just before its task settles).
-  #unsettled = 0
   // 'idle' before initialize(), 'open' while accepting, 'closed' once finalize began.
   #phase: 'idle' | 'open' | 'closed' = 'idle'
   #config: WorkerPoolConfig | undefined
@@ -141,9 +141,7 @@ export class WorkerPoolService extends Service {
     const handle = this.app.taskService.spawn(run.execute as () => Promise<T>, taskOptions)
     run.handle = handle
     this.#runs.add(run)
-    this.#unsettled++
-    const settled = (): void => this.#settled(run)
-    void handle.result.then(settled, settled)
+    backend.sweep.add(run)
     if (transferList !== undefined) {
       try {
         const moved = movePayload(payload, transferList)
@@ -167,8 +165,10 @@ export class WorkerPoolService extends Service {
    * ```
    */
   onIdle(): Promise<void> {
-    if (this.#unsettled === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve)
+      if (this.#runs.size === 0) this.#wakeIdleWaiters()
+    })
   }
 
   /** Reads and checks `[workers]`, then creates the pool with its first thread (more start as runs need them). */
@@ -192,7 +192,7 @@ export class WorkerPoolService extends Service {
     piscina.on('error', this.#onPoolError)
     piscina.on('workerCreate', this.#onThreadCreated)
     this.#config = config
-    this.#backend = { piscina, table, sweep: new CancelSweep(this.app.clock), clock: this.app.clock, cancelGraceMs: config.cancelGraceMs }
+    this.#backend = { piscina, table, sweep: new CancelSweep(), cancelGraceMs: config.cancelGraceMs }
     this.#phase = 'open'
     this.logger.debug({ threads: config.threads, maxQueue: config.maxQueue, idleTimeoutMs: config.idleTimeoutMs }, 'Worker pool ready')
   }
@@ -247,16 +247,18 @@ export class WorkerPoolService extends Service {
   // A run's outcome is known (called just before its task settles, so `size` is current when its result resolves).
   readonly #forget = (run: PoolRun): void => {
     this.#runs.delete(run)
+    if (this.#runs.size === 0 && this.#idleWaiters.length > 0) this.#wakeIdleWaiters()
   }
 
-  // A run's task is final; a run cancelled before it started never executed, so it leaves #runs here.
-  #settled(run: PoolRun): void {
-    this.#runs.delete(run)
-    if (--this.#unsettled === 0 && this.#idleWaiters.length > 0) {
+  // On the next macrotask: by then the tasks of the runs that just ended have settled (their final state is set in
+  // the microtasks that follow a run's outcome).
+  #wakeIdleWaiters(): void {
+    nextTurn(() => {
+      if (this.#runs.size > 0) return
       const waiters = this.#idleWaiters
       this.#idleWaiters = []
       for (const resolve of waiters) resolve()
-    }
+    })
   }
 
   readonly #onPoolError = (error: unknown): void => {

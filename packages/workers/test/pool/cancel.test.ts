@@ -4,6 +4,7 @@
  * keeps serving.
  */
 import { CancelledError, TimeoutError } from '@tsab/core'
+import { TestClock } from '@tsab/core/testing'
 import { describe, expect, it } from 'vitest'
 import { collectUnhandledRejections } from '../../../core/test/support/unhandled.js'
 import { hashWorker } from '../../src/index.js'
@@ -119,6 +120,15 @@ describe('cancelling a run', () => {
     expect(busy.state).toBe('succeeded')
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(Atomics.load(state, 0)).toBe(0)
+  })
+
+  it('reaches the worker on real time, also in an application on a TestClock', async () => {
+    const { pool } = await startPool({ cancel_grace: '300ms' }, { clock: new TestClock() })
+    const handle = pool.run(fixture('watch-and-ignore.mjs'), LONG_MS)
+    await until(() => handle.state === 'running')
+    handle.cancel()
+    await handle.settled // nobody advances the TestClock: the sweep and the grace period run on real timers
+    expect(handle.state).toBe('cancelled')
   })
 
   it('leaves no grace timer or abort listener behind', async () => {
