@@ -7,7 +7,7 @@ import { Messages, OverloadedError, type TaskHandle } from '@tsab/core'
 import { describe, expect, it } from 'vitest'
 import { collectUnhandledRejections } from '../../../core/test/support/unhandled.js'
 import { WorkerCrashedError, WorkerModuleError, WorkerErrorCodes, hashWorker } from '../../src/index.js'
-import { fixture, startPool } from '../support.js'
+import { fixture, startPool, until } from '../support.js'
 
 collectUnhandledRejections()
 
@@ -94,8 +94,13 @@ describe('WorkerPoolService.run()', () => {
 
   it('removes its abort listener from the task signal when the run ends', async () => {
     const { pool } = await startPool()
-    const handle = pool.run(fixture('echo.mjs'), 1)
+    // Long enough to be watched (a run listens to its task's cancellation once it has lasted a sweep or two).
+    const handle = pool.run(fixture('spin.mjs'), 150)
+    await until(() => handle.state === 'running')
+    await new Promise((resolve) => setTimeout(resolve, 60))
+    expect(getEventListeners(handle.signal, 'abort')).toHaveLength(1)
     await handle.settled
+    expect(handle.state).toBe('succeeded')
     expect(getEventListeners(handle.signal, 'abort')).toHaveLength(0)
   })
 })
