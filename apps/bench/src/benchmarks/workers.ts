@@ -1,5 +1,5 @@
 /**
- * Benchmark 9, worker threads (`@tsab/workers`): (a) the event loop's p99 delay while 4 runs of ~1 s of pure CPU
+ * Benchmark `workers` (`@tsab/workers`): (a) the event loop's p99 delay while 4 runs of ~1 s of pure CPU
  * execute in the pool, against the same 4 runs on the main thread; (b) runs per second of a trivial worker function
  * through `WorkerPoolService.run()` against a bare Piscina pool's `run()` in the same process and round, with 64
  * runs in flight and one at a time (and, for reference, against Piscina's `run()` given an AbortSignal).
@@ -174,7 +174,7 @@ async function overhead(n: number, time: Timer): Promise<{ tsab: number; piscina
 
 export const workers: Benchmark = {
   id: 'workers',
-  title: '9. Worker threads: event-loop delay under CPU load, and run() overhead vs bare Piscina (pool of 1 thread on 2 cores)',
+  title: 'Worker threads: event-loop delay under CPU load, and run() overhead vs bare Piscina (pool of 1 thread on 2 cores)',
   warmup: false,
   metrics: {
     poolLoopP99: { unit: 'ms', better: 'lower' },

@@ -24,6 +24,7 @@ import { Messages, TICK_PERIODS } from '../pubsub/messages.js'
 import { PubSub } from '../pubsub/pubsub.js'
 import type { Module, ModuleClass } from '../service/module.js'
 import type { Service, ServiceClass } from '../service/service.js'
+import { registerDecoratedCrons } from '../tasks/cron-decorator.js'
 import { TaskService } from '../tasks/task-service.js'
 import type { ApplicationState } from './application-state.js'
 import { installSignalHandlers } from './process-signals.js'
@@ -413,6 +414,7 @@ export class Application {
         if (this.#initialized.has(service)) continue
         await this.#initStep(`service "${service.name}"`, service.name, () => service.initialize())
         this.#initialized.add(service)
+        registerDecoratedCrons(service)
         progress = true
       }
     }
@@ -434,6 +436,7 @@ export class Application {
       try {
         await item.initialize()
         this.#initialized.add(item)
+        registerDecoratedCrons(item)
       } catch (error) {
         const name = 'name' in item ? item.name : item.constructor.name
         this.#safeLog(() => this.logger.error({ err: error, service: name }, `"${name}" failed to initialize; stopping`))

@@ -1,7 +1,7 @@
 /**
  * `TaskManager`: IPv8's named, delayed and periodic tasks — a registry of task names, their timing and their
- * shutdown. How a delayed or periodic registration runs is in `periodic-task.ts`; the handle is a `Task`
- * (`task.ts`) when the manager runs tasks itself, or the TaskService's handle when it has one.
+ * shutdown. How a delayed or periodic registration runs is in `periodic-task.ts`, a cron schedule in `cron-schedule.ts`;
+ * the handle is a `Task` (`task.ts`) when the manager runs tasks itself, or the TaskService's handle when it has one.
  */
 import { realClock, type Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
@@ -22,10 +22,12 @@ import {
   expectedMessage,
   isThenable,
 } from '../internal/validate.js'
+import { checkCronOptions, firstFireTime, type CronOptions } from './cron-options.js'
+import { CronSchedule, type CronInfo } from './cron-schedule.js'
 import { createPeriodicTask } from './periodic-task.js'
 import { Task, type TaskHost } from './task.js'
 import type { TaskService } from './task-service.js'
-import type { Schedulable, TaskFunction, TaskHandle } from './task-types.js'
+import type { Schedulable, TaskFunction, TaskHandle, TaskMeta } from './task-types.js'
 
 const DEFAULT_MAX_TASK_AGE_MS = 10 * 60_000
 const noop = (): void => {}
@@ -88,6 +90,8 @@ interface Entry {
   readonly dueAt: number
   // Set for registerAnonymousTask, so getAnonymousTasks can match exactly.
   readonly baseName: string | undefined
+  // Set for registerCron: nextRuns() and cronInfo() read it.
+  readonly cron?: CronSchedule<unknown>
 }
 
 /** True once a handle is `succeeded`, `failed` or `cancelled`. */
@@ -229,6 +233,100 @@ export class TaskManager {
     do name = `${baseName} ${++this.#anonymousCount}`
     while (this.#isActive(name))
     return this.#register(name, task, timing, baseName)
+  }
+
+  /**
+   * Registers a cron schedule under `name`: `task` runs at every fire time of `pattern` (5 fields, or 6 with
+   * seconds first; evaluated by croner in `options.timezone`, following its daylight-saving changes). Fire times
+   * are computed from the clock's wall time and waited for on the clock, so a `TestClock` drives them.
+   *
+   * The returned handle is the schedule: it settles when the schedule is cancelled (`cancelPendingTask(name)`,
+   * shutdown) or, with `stopOnError`, fails with the error of a failed run; its in-flight runs have settled by then.
+   * Each run is a task of its own named `name` (with a TaskService: listed, published as `task_done!`, owner =
+   * the manager's name, `meta` `{ cron, scheduledAt }`). A run that throws is logged with the name and the schedule
+   * goes on (unless `stopOnError`). `options.overlap` decides what a fire does while the previous run still runs:
+   * `'skip'` (default; logged at warn and counted in {@link TaskManager.cronInfo}), `'wait'` (one run starts right
+   * after it) or `'allow'` (runs side by side). The function is never called here. After shutdown the function is
+   * never called, a warning is logged and the handle is already `cancelled`.
+   *
+   * @param name - unique among the active tasks of this manager; used in logs and as the name of every run
+   * @param pattern - a cron pattern, e.g. `'0 * * * *'` (hourly) or `'*\/5 * * * * *'` (every 5 seconds)
+   * @throws `TypeError`/`RangeError` naming the argument for a bad name, pattern (also one that never fires), time
+   *   zone or option, and nothing is registered; {@link DuplicateTaskError} when `name` is active
+   * @example
+   * ```ts
+   * import { TaskManager } from '@tsab/core'
+   * import { TestClock } from '@tsab/core/testing'
+   * const clock = new TestClock({ wallTime: new Date('2030-01-01T00:00:00Z') })
+   * const manager = new TaskManager({ clock })
+   * let runs = 0
+   * manager.registerCron('tick', '*\/10 * * * * *', () => { runs++ }, { timezone: 'UTC' })
+   * await clock.advance(60_000)
+   * console.log(runs) // 6
+   * await manager.shutdownTaskManager()
+   * ```
+   */
+  registerCron<T>(name: string, pattern: string, task: TaskFunction<T>, options?: CronOptions): TaskHandle<T> {
+    assertNonEmptyString('name', name)
+    assertFunction('task', task)
+    const spec = checkCronOptions(pattern, options)
+    if (typeof this.#clock.wallNow !== 'function') {
+      throw new TypeError(expectedMessage('options.clock', 'a Clock with wallNow() (cron schedules need the wall time)', this.#clock))
+    }
+    const firstAt = firstFireTime(spec, this.#clock.wallNow())
+    if (this.#isActive(name)) throw new DuplicateTaskError(name)
+    if (this.#isShutdown) return this.#registerAfterShutdown(name, task)
+    const schedule = new CronSchedule<T>(spec, task, firstAt, {
+      name,
+      owner: this.#name,
+      clock: this.#clock,
+      logger: this.#logger,
+      spawnRun: (work, runOptions) => this.#start(name, work, runOptions),
+    })
+    // The schedule itself never goes through the TaskService, only its runs do: a waiting schedule takes no slot of
+    // max_concurrency and is not in list(). It logs its own end (cron-schedule.ts).
+    const handle = this.#startOwn(name, schedule.run, { clock: this.#clock, taskSettled: (settled) => this.#forget(settled) })
+    this.#tasks.delete(name) // re-insert so the Map order stays registration order
+    this.#tasks.set(name, { handle, periodic: true, dueAt: this.#clock.now(), baseName: undefined, cron: schedule as CronSchedule<unknown> })
+    this.#track(handle)
+    return handle
+  }
+
+  /**
+   * The next `count` fire times of the active cron schedule `name`, after the clock's wall time now (croner's
+   * `nextRuns`). An unknown name, a task that is not a cron schedule, or one that stopped firing gives `[]`.
+   *
+   * @param count - how many, an integer >= 0 @default 1
+   * @example
+   * ```ts
+   * import { TaskManager } from '@tsab/core'
+   * import { TestClock } from '@tsab/core/testing'
+   * const manager = new TaskManager({ clock: new TestClock({ wallTime: new Date('2030-01-01T00:00:00Z') }) })
+   * manager.registerCron('nightly', '30 2 * * *', () => {}, { timezone: 'UTC' })
+   * console.log(manager.nextRuns('nightly', 2).map((date) => date.toISOString()))
+   * // [ '2030-01-01T02:30:00.000Z', '2030-01-02T02:30:00.000Z' ]
+   * await manager.shutdownTaskManager()
+   * ```
+   */
+  nextRuns(name: string, count = 1): Date[] {
+    assertString('name', name)
+    assertNumber('count', count, { min: 0, integer: true })
+    return this.#cronOf(name)?.nextRuns(count) ?? []
+  }
+
+  /**
+   * A snapshot of the active cron schedule `name` (pattern, options, counters of fired, started, skipped and failed
+   * runs, runs in flight, next fire time), or `undefined` for a name that is not an active cron schedule.
+   *
+   * @example
+   * ```ts
+   * const info = manager.cronInfo('report')
+   * if (info !== undefined && info.skipped > 0) console.log(`report skipped ${info.skipped} times`)
+   * ```
+   */
+  cronInfo(name: string): CronInfo | undefined {
+    assertString('name', name)
+    return this.#cronOf(name)?.info()
   }
 
   /**
@@ -437,6 +535,11 @@ export class TaskManager {
     return entry !== undefined && !isFinal(entry.handle)
   }
 
+  #cronOf(name: string): CronSchedule<unknown> | undefined {
+    const entry = this.#tasks.get(name)
+    return entry !== undefined && !isFinal(entry.handle) ? entry.cron : undefined
+  }
+
   #register<T>(name: string, task: Schedulable<T>, timing: Timing, baseName: string | undefined): TaskHandle<T> {
     if (typeof task !== 'function') {
       // Observed at once: a promise task never becomes an unhandled rejection, even if cancelled before it starts.
@@ -460,9 +563,14 @@ export class TaskManager {
     return handle
   }
 
-  #start<T>(name: string, wrapper: TaskFunction<T>): TaskHandle<T> {
-    if (this.#taskService !== undefined) return this.#taskService.spawn(wrapper, { name, owner: this.#name })
-    const task = new Task<T>(this.#nextId++, wrapper, this.#host, { name, owner: this.#name })
+  #start<T>(name: string, wrapper: TaskFunction<T>, extra?: { meta: Readonly<TaskMeta>; signal: AbortSignal }): TaskHandle<T> {
+    if (this.#taskService !== undefined) return this.#taskService.spawn(wrapper, { name, owner: this.#name, ...extra })
+    return this.#startOwn(name, wrapper, this.#host, extra)
+  }
+
+  // A task this manager runs itself, started on the next turn.
+  #startOwn<T>(name: string, work: TaskFunction<T>, host: TaskHost, extra?: { meta: Readonly<TaskMeta>; signal: AbortSignal }): Task<T> {
+    const task = new Task<T>(this.#nextId++, work, host, { name, owner: this.#name, ...extra })
     // Never inside registerTask(): a task cancelled before this turn never runs.
     nextMacrotask(() => task.start())
     return task
