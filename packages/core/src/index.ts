@@ -44,7 +44,8 @@ export type { BackoffOptions } from './tasks/backoff.js'
 export type { TaskFunction, Schedulable, TaskState, TaskOptions, TaskHandle, TaskInfo, TaskStats, TaskMeta } from './tasks/task-types.js'
 
 // config
-export { Config, type ConfigOptions, type ConfigNumberRule, type ConfigDurationRule } from './config/config.js'
+export { Config, type ConfigOptions } from './config/config.js'
+export type { ConfigNumberRule, ConfigDurationRule, ConfigStringRule } from './config/config-rules.js'
 export { parseDuration } from './config/duration.js'
 
 // pubsub

@@ -129,7 +129,7 @@ describe('escalation', () => {
     expect(app.state).toBe('stopping')
     process.emit('SIGINT', 'SIGINT')
     const warning = lines.find((l) => l.level === 40 && l.signal === 'SIGINT')
-    expect(warning?.tasks).toEqual(['upload-report', 'resize-images'])
+    expect(warning?.tasks).toEqual([{ name: 'upload-report', count: 1 }, { name: 'resize-images', count: 1 }])
     expect(warning?.msg).toContain('upload-report, resize-images')
     expect(exit).not.toHaveBeenCalled()
     expect(stops).toEqual([1, 2])
