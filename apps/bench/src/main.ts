@@ -16,8 +16,9 @@ import { shutdown } from './benchmarks/shutdown.js'
 import { taskManager } from './benchmarks/task-manager.js'
 import { idle } from './benchmarks/idle.js'
 import { bullmqThroughput, withRedis } from './benchmarks/bullmq-throughput.js'
+import { loopMonitor } from './benchmarks/loop-monitor.js'
 
-const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, ...withRedis(bullmqThroughput)]
+const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, loopMonitor, ...withRedis(bullmqThroughput)]
 
 // `pnpm bench -- --quick` may pass the `--` separator through; options after it still count as options.
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')
