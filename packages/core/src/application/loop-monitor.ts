@@ -14,8 +14,9 @@ const realSetTimeout = globalThis.setTimeout
 const realClearTimeout = globalThis.clearTimeout
 const performanceNow = performance.now.bind(performance)
 
-// Beyond this many running tasks the warning names only the last-entered one (listing them all would block again).
-const MAX_LISTED_RUNNING = 10_000
+// Beyond this many queued and running tasks the warning names only the last-entered one: list() makes one object
+// per task, queued ones included, and listing a million of them would block the loop again.
+const MAX_LISTED_TASKS = 10_000
 
 /** What a {@link LoopMonitor} calls. @internal */
 export interface LoopMonitorCallbacks {
@@ -94,7 +95,9 @@ export function watchEventLoop(app: Application, thresholdMs: number): () => voi
       const named = suspect !== undefined && (suspect !== previous || suspect.state === 'running') ? suspect : undefined
       const { running } = app.taskService.stats()
       const others =
-        running <= MAX_LISTED_RUNNING ? app.taskService.list().filter((info) => info.state === 'running' && info.id !== named?.id).map((info) => info.name) : []
+        running > 0 && app.taskService.size <= MAX_LISTED_TASKS
+          ? app.taskService.list().filter((info) => info.state === 'running' && info.id !== named?.id).map((info) => info.name)
+          : []
       const rest = summarizeNames(others)
       const suspectName = named === undefined ? undefined : summarizeNames([named.name]).groups[0]!.name
       const tasks = suspectName === undefined ? rest.groups : [{ name: suspectName, count: 1 }, ...rest.groups]

@@ -2,11 +2,12 @@
  * The blocked-loop warning (spec §2a): `[Application] blocked_loop_warning` (default 500 ms, 0 disables). These
  * tests block the real event loop on purpose (a busy task of 600 ms) and read the one warning it leads to.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Application, type ApplicationOptions } from '../../src/application/application.js'
 import { LoopMonitor } from '../../src/application/loop-monitor.js'
 import { memoryLogger, type LogLine } from '../support/logs.js'
 import { realSleep, until } from '../support/event-loop.js'
+import { deferred } from '../support/promises.js'
 import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
@@ -67,6 +68,19 @@ describe('the blocked-loop warning', () => {
     expect(warning.lastEnteredTask).toBeUndefined()
     expect(warning.tasks).toEqual([])
     expect(warning.msg).toMatch(/tasks running then: \(none\)$/)
+  })
+
+  it('does not list tasks (one object each) when more than 10,000 are queued or running: it would block again', async () => {
+    const { app, lines } = await startApp()
+    const list = vi.spyOn(app.taskService, 'list')
+    const gate = deferred()
+    // They are all queued (none started yet) when the loop turns again after the block.
+    for (let i = 0; i < 20_000; i++) app.taskService.schedule(() => gate.promise)
+    busy(600)
+    expect(await until(() => blockWarnings(lines).length > 0)).toBe(true)
+    expect(list).not.toHaveBeenCalled()
+    gate.resolve()
+    await app.taskService.onIdle()
   })
 
   it('blocked_loop_warning = 0 disables it', async () => {
