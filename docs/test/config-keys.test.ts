@@ -80,7 +80,7 @@ async function startWith(bad: BadValue): Promise<{ error: unknown; app?: Applica
   let app: Application | undefined
   try {
     // Quiet, unless the level itself is what is tried (then it logs its own failure at info level).
-    const quiet = bad.key === 'LOG_LEVEL' ? {} : { logging: { level: 'silent' } }
+    const quiet: Record<string, Record<string, unknown>> = bad.key === 'LOG_LEVEL' ? {} : { logging: { level: 'silent' } }
     app = new Application({ name: 'config-keys', handleSignals: false, config: quiet })
     bad.setup?.(app)
     await app.start()
