@@ -17,8 +17,11 @@ import { taskManager } from './benchmarks/task-manager.js'
 import { idle } from './benchmarks/idle.js'
 import { bullmqThroughput, withRedis } from './benchmarks/bullmq-throughput.js'
 import { web, webOverload } from './benchmarks/web.js'
+import { telemetry } from './benchmarks/telemetry.js'
+import { workers } from './benchmarks/workers.js'
+import { loopMonitor } from './benchmarks/loop-monitor.js'
 
-const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, ...withRedis(bullmqThroughput), web, webOverload]
+const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, loopMonitor, ...withRedis(bullmqThroughput), web, webOverload, telemetry, workers]
 
 // `pnpm bench -- --quick` may pass the `--` separator through; options after it still count as options.
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')

@@ -48,7 +48,8 @@ export type { CronInfo } from './tasks/cron-schedule.js'
 export { cron, type CronDecoratorOptions } from './tasks/cron-decorator.js'
 
 // config
-export { Config, type ConfigOptions, type ConfigNumberRule, type ConfigDurationRule } from './config/config.js'
+export { Config, type ConfigOptions } from './config/config.js'
+export type { ConfigNumberRule, ConfigDurationRule, ConfigStringRule } from './config/config-rules.js'
 export { parseDuration } from './config/duration.js'
 
 // pubsub

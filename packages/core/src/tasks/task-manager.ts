@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../logging/logger.js'
 import { guardLogger } from '../internal/guarded-logger.js'
 import { nextMacrotask } from '../internal/macrotask.js'
 import { observed, rejected } from '../internal/observed.js'
+import { summarizeNames } from '../internal/name-summary.js'
 import {
   assertBoolean,
   assertFunction,
@@ -671,10 +672,10 @@ export class TaskManager {
     ])
     this.#clock.clearTimeout(timer)
     if (timedOut) {
-      const names = live.filter((handle) => !isFinal(handle)).map((handle) => handle.name)
+      const names = summarizeNames(live.filter((handle) => !isFinal(handle)).map((handle) => handle.name))
       this.#logger.warn(
-        { manager: this.#name, tasks: names, timeoutMs },
-        `TaskManager "${this.#name}" shutdown timed out after ${timeoutMs} ms; ${names.length} task(s) still running: ${names.join(', ')}`,
+        { manager: this.#name, running: names.total, tasks: names.groups, more: names.more, timeoutMs },
+        `TaskManager "${this.#name}" shutdown timed out after ${timeoutMs} ms; ${names.total} task(s) still running: ${names.text}`,
       )
     }
   }

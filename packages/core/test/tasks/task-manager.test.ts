@@ -520,7 +520,7 @@ describe('TaskManager', () => {
       await clock.advance(1)
       await shutdown
       const warning = lines.find((l) => l.level === Level.warn && Array.isArray(l.tasks))
-      expect(warning?.tasks).toEqual(['stubborn'])
+      expect(warning?.tasks).toEqual([{ name: 'stubborn', count: 1 }])
       expect(warning?.msg).toContain('stubborn')
       expect(clock.pending).toBe(0)
     })

@@ -37,8 +37,9 @@ import { strictBodyValidatorFactory } from '../validation/strict-body-validator.
  *   first port), `body_limit` (1 MiB), `headers_timeout` (10s), `request_timeout` (30s), `keep_alive_timeout`
  *   (5s), `connection_timeout` (60s), `max_header_size` (16 KiB), `shutdown_delay` (0), `shutdown_timeout` (10s),
  *   `retry_after` (1s).
- * - **Listening** starts when init-time is over (on `Application.run!`, so every service has added its routes);
- *   {@link WebService.onListening} resolves with the bound addresses. A port in use stops the app with exit code 1.
+ * - **Listening** is the last step of init-time (`afterInitialize()`, once every service has added its routes):
+ *   `start()` resolves after the addresses are bound, and a port in use makes `start()` reject.
+ *   {@link WebService.onListening} resolves with the bound addresses.
  * - **Probes**: `GET|HEAD /health/live` → 200 `{"status":"ok"}`; `GET|HEAD /health/ready` → 200
  *   `{"status":"ready"}` while the app runs, else 503 `{"status":"starting"}` / `{"status":"stopping"}`.
  * - **Requests** are logged once each, at info, by a child of the app's logger (`reqId`, `method`, `url`, `status`,
@@ -165,8 +166,8 @@ export class WebService extends Service {
     return spawnFromRequest(this.app.taskService, request, task, options)
   }
 
-  /** Throws a bad `[web]` value; arranges to listen once init-time is over (at once when added while running). */
-  override async initialize(): Promise<void> {
+  /** Throws a bad `[web]` value; follows stop requests (readiness turns 503 at the first one). */
+  override initialize(): void {
     if (this.#settingsError !== undefined) throw this.#settingsError
     await this.#dashboard?.start()
     this.#unsubscribe.push(
@@ -174,18 +175,15 @@ export class WebService extends Service {
         this.#stopRequestedAt ??= this.app.clock.now()
       }),
     )
-    if (this.app.state === 'running') {
-      await this.#listen()
-      return
-    }
-    this.#unsubscribe.push(
-      this.app.pubsub.once(Messages.ApplicationRun, () => {
-        this.#listen().catch((error: unknown) => {
-          this.logger.error({ err: error }, `Could not listen on ${this.#settings.addresses.map(formatListenAddress).join(' ')}; stopping`)
-          void this.app.stop(1)
-        })
-      }),
-    )
+  }
+
+  /**
+   * Binds every `[web] listen` address at the end of init-time, once every service and the application's own
+   * `initialize()` added their routes; `start()` resolves only after this, and a bind error (e.g. `EADDRINUSE`)
+   * makes `start()` reject.
+   */
+  override async afterInitialize(): Promise<void> {
+    await this.#listen()
   }
 
   /** Phased stop: wait out `shutdown_delay`, stop accepting, let requests in flight finish within `shutdown_timeout`. */

@@ -59,16 +59,17 @@ describe('WebService', () => {
     }
   })
 
-  it('a port in use makes onListening() reject and stops the app with exit code 1', async () => {
+  it('a port in use makes start() reject (exit code 1) and onListening() reject', async () => {
     const busy = createServer()
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
     const busyPort = (busy.address() as AddressInfo).port
-    const { logger, lines } = memoryLogger()
+    const { logger } = memoryLogger()
     try {
-      const app = await createTestApplication<WebApp>({ logger, config: { web: { listen: `127.0.0.1:0 127.0.0.1:${busyPort}` } } }, WebApp)
-      await expect(app.web.onListening()).rejects.toThrow(/EADDRINUSE/)
+      const app = new WebApp({ logger, handleSignals: false, config: { web: { listen: `127.0.0.1:0 127.0.0.1:${busyPort}` } } })
+      await expect(app.start()).rejects.toThrow(/EADDRINUSE/)
+      await expect(app.web.onListening()).rejects.toThrow(/EADDRINUSE|stopped before it listened/)
       expect(await app.stop()).toBe(1)
-      expect(lines).toContainEqual(expect.objectContaining({ level: Level.error, msg: expect.stringMatching(/^Could not listen on 127\.0\.0\.1:0 127\.0\.0\.1:\d+; stopping$/) }))
+      expect(app.state).toBe('stopped')
       expect(app.web.addresses).toEqual([])
     } finally {
       busy.close()
