@@ -166,8 +166,11 @@ export class WebService extends Service {
     return spawnFromRequest(this.app.taskService, request, task, options)
   }
 
-  /** Throws a bad `[web]` value; follows stop requests (readiness turns 503 at the first one). */
-  override initialize(): void {
+  /**
+   * Throws a bad `[web]` value; starts the dashboard (when on); follows stop requests (readiness turns 503 at the
+   * first one).
+   */
+  override async initialize(): Promise<void> {
     if (this.#settingsError !== undefined) throw this.#settingsError
     await this.#dashboard?.start()
     this.#unsubscribe.push(
