@@ -5,7 +5,7 @@
 import { QueueService } from '@tsab/bullmq'
 import { Application, type ApplicationOptions } from '@tsab/core'
 import { WebService } from '@tsab/web'
-import { DEMO_DEFAULTS, DEMO_TASK_SERVICE_DEFAULTS, readDemoSettings, type DemoSettings } from './demo-settings.js'
+import { DEMO_DEFAULTS, DEMO_TASK_SERVICE_DEFAULTS, DEMO_WEB_DEFAULTS, readDemoSettings, type DemoSettings } from './demo-settings.js'
 import { heartbeat } from './heartbeat.js'
 import { defineQueueJobs } from './queue-jobs.js'
 import { addDemoRoutes } from './routes.js'
@@ -15,7 +15,8 @@ import { StatsService } from './stats-service.js'
  * The demo server: an HTTP API that schedules fire-and-forget jobs on the TaskService (or, with
  * `"distributed": true`, on the QueueService) and reports on them.
  *
- * Config: `[web] …` (see `@tsab/web`: listen on `127.0.0.1:8080` by default, env `PORT` overrides the port),
+ * Config: `[web] …` (see `@tsab/web`: listen on `127.0.0.1:8080` by default, env `PORT` overrides the port; here
+ * bodies up to 16 KiB and the live task dashboard on at `/tsab/`),
  * `[demo] heartbeat_interval` (default `5s`), `[demo] queue_concurrency` (queue jobs of each kind this instance runs
  * at a time, default `10`), `[TaskService] max_concurrency` / `max_queued` (default 1,000 / 10,000: more jobs are
  * refused with 503), `[redis] url` or env `REDIS_URL` (share the queue jobs with every instance on that Redis;
@@ -44,6 +45,8 @@ export class DemoApp extends Application {
     super({ name: 'demo-server', ...options })
     this.config.addDefaults('demo', DEMO_DEFAULTS)
     this.config.addDefaults('TaskService', DEMO_TASK_SERVICE_DEFAULTS)
+    // Before the WebService adds its own defaults, so that these win.
+    this.config.addDefaults('web', DEMO_WEB_DEFAULTS)
     // Registration order is initialization order, and finalization runs in reverse. The WebService drains its
     // requests before anything is finalized (beforeFinalize); then the QueueService closes (its running jobs are
     // aborted and, with Redis, handed back) while the StatsService still counts them; the TaskService, which runs

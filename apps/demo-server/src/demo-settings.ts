@@ -26,6 +26,13 @@ export interface DemoSettings {
 export const DEMO_DEFAULTS = { heartbeat_interval: '5s', queue_concurrency: 10 } as const
 
 /**
+ * The demo's `[web]` defaults (the WebService's own apply to every other key): request bodies up to 16 KiB (a job
+ * request is a few dozen bytes; 413 above), and the live task dashboard on at `/tsab/` (the default listen address
+ * is loopback, so it needs no token; listening elsewhere needs `[web] dashboard_token`).
+ */
+export const DEMO_WEB_DEFAULTS = { body_limit: 16_384, dashboard: true } as const
+
+/**
  * The demo's `[TaskService]` defaults: at most 1,000 jobs run at a time and 10,000 wait; beyond that `POST /jobs`
  * answers 503 with `retry-after` (load shedding) instead of letting memory grow.
  */

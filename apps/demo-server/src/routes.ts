@@ -29,6 +29,9 @@ export interface DemoRoutesContext {
  * ```
  */
 export function addDemoRoutes({ app, web, stats, queues, maxQueued }: DemoRoutesContext): void {
+  // The demo's only body is JSON: without Fastify's text/plain parser, any other content type is a 415 (a text/plain
+  // body would otherwise be read as a string and refused by the schema with 400).
+  web.server.removeContentTypeParser('text/plain')
   web.server.get('/health', async () => ({ status: 'ok', app: app.name, state: app.state, uptimeMs: app.uptimeMs }))
 
   web.server.post<{ Body: JobRequest }>('/jobs', { schema: { body: jobRequestSchema() } }, async (request, reply) => {

@@ -2,35 +2,15 @@
  * Real processes: builds the demo server, runs `node dist/main.js` as a user would, talks to it over HTTP and
  * stops it with real signals; with REDIS_URL set, also two instances sharing distributed jobs on one Redis.
  */
-import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { buildDemo } from './demo-build.js'
 import { killServers, startServer } from './server-process.js'
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
-const coreDist = fileURLToPath(new URL('../../../packages/core/dist/index.js', import.meta.url))
-const bullmqDist = fileURLToPath(new URL('../../../packages/bullmq/dist/index.js', import.meta.url))
-const webDist = fileURLToPath(new URL('../../../packages/web/dist/index.js', import.meta.url))
 const redisUrl = process.env['REDIS_URL'] || undefined
 
-function tsc(project: string): void {
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: root, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`tsc -p ${project} failed:\n${build.stdout}${build.stderr}`)
-}
-
-beforeAll(() => {
-  // @tsab/core is built by `npm run setup` / CI before the tests run (and rebuilt by its own process tests);
-  // build it here only on a checkout where it was never built, so two builds never write the same files at once.
-  if (!existsSync(coreDist)) tsc('packages/core/tsconfig.build.json')
-  if (!existsSync(bullmqDist)) tsc('packages/bullmq/tsconfig.build.json')
-  if (!existsSync(webDist)) tsc('packages/web/tsconfig.build.json')
-  tsc('apps/demo-server/tsconfig.build.json')
-  if (!existsSync(main)) throw new Error(`the build produced no ${main}`)
-}, 120_000)
+beforeAll(buildDemo, 120_000)
 
 afterEach(killServers)
 

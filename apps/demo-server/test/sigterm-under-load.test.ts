@@ -3,24 +3,14 @@
  * reset after acceptance), every job it accepted is accounted for (succeeded or cancelled) and the process exits
  * with 0 within its budget. A real process and real sockets.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { buildDemo } from './demo-build.js'
 import { killServers, startServer } from './server-process.js'
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
 const CONNECTIONS = 50
 
-beforeAll(() => {
-  for (const pkg of ['core', 'bullmq', 'web']) {
-    if (existsSync(`${root}packages/${pkg}/dist/index.js`)) continue
-    spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', `packages/${pkg}/tsconfig.build.json`], { cwd: root })
-  }
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'apps/demo-server/tsconfig.build.json'], { cwd: root, encoding: 'utf8' })
-  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`)
-}, 120_000)
+beforeAll(buildDemo, 120_000)
 afterEach(killServers)
 
 type Outcome = { status: number; ids: number[] } | { error: string }

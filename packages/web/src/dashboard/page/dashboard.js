@@ -7,7 +7,7 @@ const MAX_FAILURES = 20
 const MAX_RECENT = 15
 // A stream that sent nothing for this long is treated as dead (stats come every second).
 const SILENCE_MS = 5_000
-const SNAPSHOT_EVERY_MS = 10_000
+const SNAPSHOT_EVERY_MS = 5_000
 
 const token = new URLSearchParams(location.search).get('token')
 const authHeaders = token ? { authorization: `Bearer ${token}` } : {}
@@ -95,9 +95,13 @@ function renderForever(runners) {
   $('forever-body').replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 3, class: 'empty' }, 'None.'))]))
 }
 
-function renderTasks(snapshot) {
-  $('tasks-total').textContent = snapshot.total > snapshot.tasks.length ? `${count(snapshot.tasks.length)} of ${count(snapshot.total)}` : `${count(snapshot.total)}`
-  const rows = snapshot.tasks.map((task) =>
+// The last snapshot's task list and when it arrived: ages keep counting between snapshots.
+let listed = { tasks: [], total: 0, receivedAt: 0 }
+
+function renderTasks() {
+  const elapsed = performance.now() - listed.receivedAt
+  $('tasks-total').textContent = listed.total > listed.tasks.length ? `${count(listed.tasks.length)} of ${count(listed.total)}` : `${count(listed.total)}`
+  const rows = listed.tasks.map((task) =>
     el(
       'tr',
       {},
@@ -105,7 +109,7 @@ function renderTasks(snapshot) {
       el('td', {}, task.name),
       el('td', {}, task.owner ?? '–'),
       el('td', {}, el('span', { class: 'state-badge', 'data-state': task.state }, task.state)),
-      el('td', { class: 'num' }, duration(task.ageMs)),
+      el('td', { class: 'num' }, duration(task.ageMs + elapsed)),
     ),
   )
   $('tasks-body').replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'empty' }, 'Nothing queued or running.'))]))
@@ -208,7 +212,8 @@ async function loadSnapshot() {
   for (const key of Object.keys(history)) history[key] = [...snapshot.history[key]]
   failures = snapshot.failures
   renderStats(snapshot)
-  renderTasks(snapshot)
+  listed = { tasks: snapshot.tasks, total: snapshot.total, receivedAt: performance.now() }
+  renderTasks()
   renderFailures()
   renderRecent()
   drawChart()
@@ -240,6 +245,7 @@ function connect() {
     heard()
     const event = JSON.parse(message.data)
     renderStats(event)
+    renderTasks()
     addPoint(event.at, event.rate)
   })
   stream.addEventListener('task', (message) => {
@@ -253,12 +259,19 @@ function connect() {
   })
 }
 
+let reconnectTimer
+
+// One reconnect at a time, with a growing delay while the server stays away.
 function reconnect() {
   clearTimeout(silenceTimer)
   source?.close()
   setStatus('reconnecting', 'reconnecting…')
-  setTimeout(connect, retryMs)
-  retryMs = Math.min(retryMs * 2, 15_000)
+  if (reconnectTimer !== undefined) return
+  reconnectTimer = setTimeout(() => {
+    reconnectTimer = undefined
+    connect()
+  }, retryMs)
+  retryMs = Math.min(retryMs * 2, 8_000)
 }
 
 setInterval(() => {
