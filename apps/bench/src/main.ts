@@ -20,8 +20,9 @@ import { web, webOverload } from './benchmarks/web.js'
 import { telemetry } from './benchmarks/telemetry.js'
 import { workers } from './benchmarks/workers.js'
 import { loopMonitor } from './benchmarks/loop-monitor.js'
+import { dashboard } from './benchmarks/dashboard.js'
 
-const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, loopMonitor, ...withRedis(bullmqThroughput), web, webOverload, telemetry, workers]
+const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, loopMonitor, ...withRedis(bullmqThroughput), web, webOverload, telemetry, workers, dashboard]
 
 // `pnpm bench -- --quick` may pass the `--` separator through; options after it still count as options.
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')
