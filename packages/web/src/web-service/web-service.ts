@@ -36,7 +36,8 @@ import { strictBodyValidatorFactory } from '../validation/strict-body-validator.
  *   key): `listen` (default `127.0.0.1:8080`; several addresses separated by spaces; env `PORT` replaces the
  *   first port), `body_limit` (1 MiB), `headers_timeout` (10s), `request_timeout` (30s), `keep_alive_timeout`
  *   (5s), `connection_timeout` (60s), `max_header_size` (16 KiB), `shutdown_delay` (0), `shutdown_timeout` (10s),
- *   `retry_after` (1s).
+ *   `retry_after` (1s), `dashboard` (false), `dashboard_token` (none; required with the dashboard on an address
+ *   that is not loopback).
  * - **Listening** is the last step of init-time (`afterInitialize()`, once every service has added its routes):
  *   `start()` resolves after the addresses are bound, and a port in use makes `start()` reject.
  *   {@link WebService.onListening} resolves with the bound addresses.
@@ -46,6 +47,8 @@ import { strictBodyValidatorFactory } from '../validation/strict-body-validator.
  *   `ms`). Errors are JSON `{ error, statusCode, code? }`: 4xx for anything a client sends (schema validation names
  *   the field, 413 for a body over the limit, 415 for a wrong content type), 405 with `allow` for a routed path with
  *   another method, 503 + `retry-after` for an `OverloadedError`, a logged 500 for a bug.
+ * - **Live task dashboard** (`[web] dashboard = true`): `GET /tsab/` (the page), `GET /tsab/api/tasks` (JSON) and
+ *   `GET /tsab/api/events` (Server-Sent Events), read-only, fed by the TaskService's observer API; see the guide.
  * - **Phased stop**: at the first stop request readiness turns 503; after `shutdown_delay` the servers stop
  *   accepting; requests in flight finish (answers carry `connection: close`), idle keep-alive connections are
  *   closed; after `shutdown_timeout` what is left is cut. This happens in `beforeFinalize()`, so no other service is
