@@ -17,6 +17,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildDemo } from './demo-build.js'
 import { killServers, startServer } from './server-process.js'
 
+// What the functions run in the page use of the DOM (this project compiles without the DOM library).
+interface PageNode {
+  readonly textContent: string | null
+}
+declare const document: {
+  querySelector(selector: string): PageNode | null
+  querySelectorAll(selector: string): Iterable<PageNode>
+}
+
 const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
   '--no-sandbox',
