@@ -94,7 +94,7 @@ describe('the dashboard page in headless Chromium', () => {
 
     await postJobs(url, 'email', 5)
     await postJobs(url, 'fail', 2)
-    const posted = performance.now()
+    // The 2 s bound starts once both requests were answered.
     await page.waitForFunction(
       ([ok, bad]) => {
         const count = (state: string) => Number((document.querySelector(`#count-${state}`)?.textContent ?? '').replace(/[^0-9]/g, ''))
@@ -104,7 +104,6 @@ describe('the dashboard page in headless Chromium', () => {
       [succeeded, failed],
       { timeout: LIVE_MS, polling: 50 },
     )
-    expect(performance.now() - posted).toBeLessThan(LIVE_MS + 500)
     expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0)
     const groups = await page.$$eval('#groups-body tr', (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)))
     expect(groups).toEqual(expect.arrayContaining([expect.arrayContaining(['jobs', 'email-job']), expect.arrayContaining(['jobs', 'fail-job'])]))
