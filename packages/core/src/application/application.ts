@@ -19,7 +19,7 @@ import {
   expectedMessage,
   isThenable,
 } from '../internal/validate.js'
-import { createLogger, LOGGER, type Logger } from '../logging/logger.js'
+import { createApplicationLogger, LOGGER, type Logger } from '../logging/logger.js'
 import { Messages, TICK_PERIODS } from '../pubsub/messages.js'
 import { PubSub } from '../pubsub/pubsub.js'
 import type { Module, ModuleClass } from '../service/module.js'
@@ -46,7 +46,10 @@ export interface ApplicationOptions {
   config?: Record<string, Record<string, unknown>>
   /** A JSON or INI config file (by extension). @default env `TSAB_CONFIG` */
   configFile?: string
-  /** @default pino, level from config `[logging] level`, env `LOG_LEVEL`, else `'info'` (`LOG_PRETTY=1` for pretty output) */
+  /**
+   * @default pino, level from config `[logging] level`, env `LOG_LEVEL`, else `'info'`; readable lines when stdout is
+   * a terminal and pino-pretty is installed (env `LOG_PRETTY=1` asks for them anywhere, `LOG_PRETTY=0` turns them off)
+   */
   logger?: Logger
   /** Parent of the app's own child container. @default tsyringe's root container */
   container?: DependencyContainer
@@ -186,13 +189,7 @@ export class Application {
     if (o.config !== undefined) configOptions.config = o.config
     if (o.configFile !== undefined) configOptions.configFile = o.configFile
     this.config = new Config(configOptions)
-    this.logger =
-      o.logger ??
-      createLogger({
-        level: this.config.getString('logging', 'level') ?? process.env['LOG_LEVEL'] ?? 'info',
-        name: this.name,
-        pretty: process.env['LOG_PRETTY'] === '1',
-      })
+    this.logger = o.logger ?? createApplicationLogger(this.name, this.config.getString('logging', 'level'), process.env)
     this.pubsub = new PubSub({ logger: this.logger.child({ component: 'PubSub' }), clock: this.clock })
     this.container = (o.container ?? rootContainer).createChildContainer()
     this.container.registerInstance(Application, this)
