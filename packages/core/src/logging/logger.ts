@@ -131,7 +131,7 @@ const processEnvironment: LoggerEnvironment = {
 
 /** A pino destination that formats each line with pino-pretty and writes it synchronously (no line lost at exit). */
 function prettyDestination(factory: PrettyFactory, destination: pino.DestinationStream | undefined): pino.DestinationStream {
-  const format = factory({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+  const format = factory({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true })
   // Synchronous: a terminal is slow anyway, and a line written just before process.exit() is not lost.
   const out = destination ?? pino.destination({ fd: 1, sync: true })
   return {
