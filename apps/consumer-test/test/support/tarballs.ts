@@ -68,6 +68,7 @@ export function packedTarballs(): Promise<Tarball[]> {
       const result = await runProcess(process.execPath, [join(repoRoot, 'scripts', 'pack-all.mjs'), '--out', outDir], {
         cwd: repoRoot,
         timeoutMs: 600_000,
+        env: { ...cleanEnv(), TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
       })
       if (result.status !== 0) throw new Error(`pnpm run pack:all failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
       writeFileSync(stampFile, inputsStamp())
@@ -81,15 +82,19 @@ export function packedTarballs(): Promise<Tarball[]> {
   return packed
 }
 
+/** process.env without this test run's own settings: vitest's, npm's (from the `npm test` that started the suite), tsab's, PORT, REDIS_URL. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const dropped = /^(npm_|VITEST|TSAB_|LOG_|NODE_OPTIONS$|NODE_ENV$|INIT_CWD$|PORT$|REDIS_URL$|TEST$|FORCE_COLOR$|NO_COLOR$)/i
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !dropped.test(name)))
+}
+
 /**
  * The environment of a user's shell for npm and the commands it runs: this test run's own settings (vitest's,
  * npm's from the `npm test` that started the suite, tsab's, PORT, REDIS_URL) are left out; npm uses the shared cache.
  */
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const dropped = /^(npm_|VITEST|TSAB_|LOG_|NODE_OPTIONS$|NODE_ENV$|INIT_CWD$|PORT$|REDIS_URL$|TEST$|FORCE_COLOR$|NO_COLOR$)/i
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !dropped.test(name)))
   return {
-    ...env,
+    ...cleanEnv(),
     npm_config_cache: npmCacheDir,
     npm_config_prefer_offline: 'true',
     npm_config_fund: 'false',
