@@ -14,7 +14,8 @@ export default defineConfig({
   test: {
     setupFiles: ["reflect-metadata"], // tsyringe throws on import without it
     include: ["**/test/**/*.test.ts"],
-    exclude: ["**/node_modules/**", "**/dist/**"],
+    // create-tsab's template/ holds the tests of the project it writes: they run there, not here.
+    exclude: ["**/node_modules/**", "**/dist/**", "**/template/**"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

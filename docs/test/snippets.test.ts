@@ -57,15 +57,6 @@ interface Outcome {
 // Filled in beforeAll; each test awaits only its own entry, so results are reported per snippet.
 const outcomes = new Map<string, Promise<Outcome>>()
 
-/** Writes the snippet so that line N of the file is line N of the block: the import is put in front of line 1. */
-const REFLECT_PREFIX = "import 'reflect-metadata'; "
-function needsReflect(snippet: Snippet): boolean {
-  return !/^\s*import\s+['"]reflect-metadata['"]/m.test(snippet.code)
-}
-function programText(snippet: Snippet): string {
-  return needsReflect(snippet) ? `${REFLECT_PREFIX}${snippet.code}` : snippet.code
-}
-
 /** Parses `file(line,col): error TSxxxx: message` lines of `tsc --pretty false`, continuation lines included. */
 function typeErrorsByFile(output: string): Map<string, string[]> {
   const byFile = new Map<string, string[]>()
@@ -110,7 +101,8 @@ beforeAll(async () => {
   rmSync(snippetsDir, { recursive: true, force: true })
   mkdirSync(snippetsDir, { recursive: true })
   writeFileSync(join(snippetsDir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`)
-  for (const snippet of snippets) writeFileSync(join(snippetsDir, `${snippet.stem}.ts`), programText(snippet))
+  // As written: no `import 'reflect-metadata'` is added, since @tsab/core loads it itself (docs/guides/services.md).
+  for (const snippet of snippets) writeFileSync(join(snippetsDir, `${snippet.stem}.ts`), snippet.code)
 
   const compiled = await withBuiltPackages(() =>
     runProcess(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', snippetsDir, '--pretty', 'false'], {
@@ -148,8 +140,7 @@ function mapToPage(snippet: Snippet, error: string): string {
   const match = /^(\d+):(\d+) ([\s\S]*)$/.exec(error)
   if (!match) return error
   const line = Number(match[1])
-  const column = line === 1 && needsReflect(snippet) ? Math.max(1, Number(match[2]) - REFLECT_PREFIX.length) : Number(match[2])
-  return `${snippet.page}:${snippet.line + line} (col ${column}): ${match[3]}`
+  return `${snippet.page}:${snippet.line + line} (col ${match[2]}): ${match[3]}`
 }
 
 describe('documentation snippets', () => {

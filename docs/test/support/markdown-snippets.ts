@@ -2,7 +2,7 @@
  * Finds the fenced code blocks of the documentation pages and turns the `ts` ones into runnable snippets.
  * This file only reads Markdown; compiling and running the snippets is done by `snippets.test.ts`.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 
 /** One fenced code block, with the 1-based line of its opening fence. */
@@ -109,17 +109,21 @@ export function snippetsOfPage(page: string, markdown: string): Snippet[] {
 }
 
 /**
- * The documentation pages whose snippets are executed: `README.md` and every `docs/**\/*.md` except the
- * generated API reference and installed or generated folders.
+ * The documentation pages whose snippets are executed: `README.md`, each package's `packages/*\/README.md` (shown
+ * on the npm registry) and every `docs/**\/*.md` except the generated API reference and installed or generated folders.
  *
  * @example
  * ```ts fragment
- * documentationPages('/work/main') // ['README.md', 'docs/README.md', 'docs/guides/config.md', ...]
+ * documentationPages('/work/main') // ['README.md', 'packages/core/README.md', ..., 'docs/README.md', 'docs/guides/config.md', ...]
  * ```
  */
 export function documentationPages(root: string): string[] {
   const skipped = new Set(['api', 'node_modules', '.snippets', 'test'])
   const pages: string[] = ['README.md']
+  const packagesDir = join(root, 'packages')
+  for (const name of readdirSync(packagesDir).sort()) {
+    if (existsSync(join(packagesDir, name, 'README.md'))) pages.push(`packages/${name}/README.md`)
+  }
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const path = join(dir, entry.name)

@@ -3,9 +3,8 @@
  */
 import 'reflect-metadata'
 
-// dependency injection (re-exported from tsyringe so services need no other import)
-export { injectable, inject, singleton } from 'tsyringe'
-export type { DependencyContainer } from 'tsyringe'
+// dependency injection (tsyringe's own functions, documented here, so services need no other import)
+export { injectable, inject, singleton, type DependencyContainer } from './service/injection.js'
 
 // errors
 export { ErrorCodes, type ErrorCode } from './errors/codes.js'

@@ -24,7 +24,10 @@ export interface ApplicationOptions {
   config?: Record<string, Record<string, unknown>>
   /** A JSON or INI config file (by extension). @default env `TSAB_CONFIG` */
   configFile?: string
-  /** @default pino, level from config `[logging] level`, env `LOG_LEVEL`, else `'info'` (`LOG_PRETTY=1` for pretty output) */
+  /**
+   * @default pino, level from config `[logging] level`, env `LOG_LEVEL`, else `'info'`; readable lines when stdout is
+   * a terminal and pino-pretty is installed (env `LOG_PRETTY=1` asks for them anywhere, `LOG_PRETTY=0` turns them off)
+   */
   logger?: Logger
   /** Parent of the app's own child container. @default tsyringe's root container */
   container?: DependencyContainer

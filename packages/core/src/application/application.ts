@@ -10,7 +10,7 @@ import { realClock, type Clock } from '../clock/clock.js'
 import { Config } from '../config/config.js'
 import { expectedMessage } from '../internal/validate.js'
 import { resolveLogLevel } from '../logging/log-level.js'
-import { createLogger, LOGGER, type Logger } from '../logging/logger.js'
+import { createApplicationLogger, LOGGER, type Logger } from '../logging/logger.js'
 import { PubSub } from '../pubsub/pubsub.js'
 import type { Module, ModuleClass } from '../service/module.js'
 import type { Service, ServiceClass } from '../service/service.js'
@@ -96,7 +96,7 @@ export class Application {
     if (o.configFile !== undefined) configOptions.configFile = o.configFile
     this.config = new Config(configOptions)
     const level = o.logger === undefined ? resolveLogLevel(this.config, process.env) : undefined
-    this.logger = o.logger ?? createLogger({ level: level!.level, name: this.name, pretty: process.env['LOG_PRETTY'] === '1' })
+    this.logger = o.logger ?? createApplicationLogger(this.name, level!.level, process.env)
     this.pubsub = new PubSub({ logger: this.logger.child({ component: 'PubSub' }), clock: this.clock })
     this.container = (o.container ?? rootContainer).createChildContainer()
     this.container.registerInstance(Application, this)
