@@ -25,9 +25,9 @@ import { StatsService } from './stats-service.js'
  *
  * @example
  * ```ts fragment
- * import 'reflect-metadata'
+ * import { Application } from '@tsab/core'
  * import { DemoApp } from './demo-app.js'
- * process.exitCode = await new DemoApp().run() // Ctrl-C stops it gracefully with exit code 0
+ * await Application.main(DemoApp) // Ctrl-C stops it gracefully; the process ends with the app's exit code
  * ```
  */
 export class DemoApp extends Application {

@@ -3,4 +3,4 @@
 // running tasks finish, within the exit budget), and the process ends with the app's exit code.
 import { App } from './app.js'
 
-process.exitCode = await new App().run()
+await App.main(App)
