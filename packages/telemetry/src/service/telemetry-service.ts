@@ -27,7 +27,7 @@ const WEB_SERVICE = 'WebService'
  * - Metrics: `tsab.task.finished` (counter), `tsab.task.duration` (histogram, seconds), `tsab.task.active`
  *   (`queued` / `running`), `tsab.task.restarts` and the runtime gauges `nodejs.eventloop.delay.p50` / `.p99` /
  *   `.max` and `nodejs.eventloop.utilization` (see {@link TelemetryMetrics}). Task names are bounded (see
- *   {@link boundedTaskName}).
+ *   `boundedTaskName()` of `@tsab/core`).
  * - Traces: one span per task named after its bounded name, kind INTERNAL, **linked** to the span active where the
  *   task was scheduled; the task's function runs with its span active, so the spans it creates are children. A
  *   failed task records its exception and sets status ERROR; every span carries `tsab.task.state`.

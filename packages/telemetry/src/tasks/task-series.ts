@@ -4,7 +4,7 @@
  * configured number of rows, new names share one overflow row. Reporting to OpenTelemetry is `task-metrics.ts`'s.
  */
 import type { Attributes } from '@opentelemetry/api'
-import { boundedTaskName } from '../names/task-names.js'
+import { boundedTaskName } from '@tsab/core'
 import { TelemetryAttributes } from '../names/telemetry-names.js'
 
 /** A final task state. */

@@ -17,8 +17,7 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api'
-import type { TaskHandle, TaskObserver, TaskRunWrapper } from '@tsab/core'
-import { boundedTaskName } from '../names/task-names.js'
+import { boundedTaskName, type TaskHandle, type TaskObserver, type TaskRunWrapper } from '@tsab/core'
 import { TelemetryAttributes } from '../names/telemetry-names.js'
 
 /** What an error becomes on a span: the error itself when it is an `Error`, else its text. */
