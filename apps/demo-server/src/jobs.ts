@@ -1,8 +1,10 @@
 /**
- * The demo's job kinds (simulated I/O that honours its AbortSignal), the JSON schema of a `POST /jobs` body and
- * the scheduling of jobs as tasks. Add a kind by adding an entry to `jobKinds`; HTTP is in `routes.ts`.
+ * The demo's job kinds (simulated I/O that honours its AbortSignal, and one CPU-bound kind that runs in the worker
+ * pool), the JSON schema of a `POST /jobs` body and the scheduling of jobs as tasks. Add a kind by adding an entry
+ * to `jobKinds`; HTTP is in `routes.ts`.
  */
 import { OverloadedError, sleep, type Clock, type Schedulable, type TaskHandle, type TaskOptions, type TaskService } from '@tsab/core'
+import { hashWorker, type HashPayload, type WorkerRunOptions } from '@tsab/workers'
 
 /** The `owner` of every job task: how the StatsService tells jobs from other work. */
 export const JOB_OWNER = 'jobs'
@@ -11,16 +13,38 @@ export const JOB_OWNER = 'jobs'
 export const MAX_JOBS_PER_REQUEST = 1000
 
 /**
- * One kind of job. `run` must stop promptly when `signal` aborts (at shutdown, or when the task is cancelled)
- * by rejecting; the TaskService then records the task as `cancelled`. `sleep(ms, { signal })` from `@tsab/core`
- * does exactly that: it rejects with `CancelledError` when the signal aborts.
+ * A kind of job that runs on the event loop. `run` must stop promptly when `signal` aborts (at shutdown, or when
+ * the task is cancelled) by rejecting; the TaskService then records the task as `cancelled`. `sleep(ms, { signal })`
+ * from `@tsab/core` does exactly that: it rejects with `CancelledError` when the signal aborts.
  */
-export interface JobKind {
+export interface LocalJobKind {
   /** One line for humans (error messages, docs). */
   readonly description: string
   /** The work itself; timers go through `clock` so tests can drive time. */
   run(signal: AbortSignal, clock: Clock): Promise<unknown>
+  readonly worker?: undefined
 }
+
+/**
+ * A CPU-bound kind of job: its work runs on a worker thread of the `WorkerPoolService` (`@tsab/workers`), so the
+ * event loop keeps serving requests while it computes. The pool run is the job's task.
+ */
+export interface WorkerJobKind {
+  /** One line for humans (error messages, docs). */
+  readonly description: string
+  /** The worker module (its default export does the work) and the payload of one job. */
+  readonly worker: { readonly module: URL; payload(iterations: number): unknown }
+  readonly run?: undefined
+}
+
+/** One kind of job: on the event loop, or on a worker thread. */
+export type JobKind = LocalJobKind | WorkerJobKind
+
+/** Rounds of SHA-256 of a `hash` job unless the request says otherwise (about 0.2 s of CPU). */
+export const DEFAULT_HASH_ITERATIONS = 200_000
+
+/** Most rounds one `hash` job may compute (about 5 s of CPU). */
+export const MAX_HASH_ITERATIONS = 5_000_000
 
 /** A random duration in `[min, max)` ms: simulated I/O is never quite regular. */
 function between(min: number, max: number): number {
@@ -68,6 +92,16 @@ export const jobKinds: ReadonlyMap<string, JobKind> = new Map<string, JobKind>([
       },
     },
   ],
+  [
+    'hash',
+    {
+      description: `hashes a password: \`iterations\` rounds of SHA-256 (default ${DEFAULT_HASH_ITERATIONS}) on a worker thread`,
+      worker: {
+        module: hashWorker,
+        payload: (iterations): HashPayload => ({ input: 'correct horse battery staple', iterations }),
+      },
+    },
+  ],
 ])
 
 /** A `POST /jobs` body, once Fastify has checked it against {@link jobRequestSchema}. */
@@ -78,11 +112,14 @@ export interface JobRequest {
   count: number
   /** `true`: enqueue on the QueueService (any instance sharing the Redis may run them); `false`: local tasks. */
   distributed?: boolean
+  /** Rounds of SHA-256 of each `hash` job, 1..{@link MAX_HASH_ITERATIONS}; only with `kind: "hash"`. */
+  iterations?: number
 }
 
 /**
  * The JSON schema of a `POST /jobs` body: a known `kind`, an integer `count` in 1..1000, an optional boolean
- * `distributed`, nothing else. Fastify checks it before the handler runs (400 naming the field otherwise).
+ * `distributed`, for `hash` jobs an optional integer `iterations`, nothing else. Fastify checks it before the
+ * handler runs (400 naming the field otherwise).
  *
  * @example
  * ```ts fragment
@@ -96,32 +133,62 @@ export function jobRequestSchema() {
       kind: { type: 'string', enum: [...jobKinds.keys()] },
       count: { type: 'integer', minimum: 1, maximum: MAX_JOBS_PER_REQUEST },
       distributed: { type: 'boolean' },
+      iterations: { type: 'integer', minimum: 1, maximum: MAX_HASH_ITERATIONS },
     },
     required: ['kind', 'count'],
     additionalProperties: false,
   } as const
 }
 
-/** Spawns one task (e.g. `taskService.spawn`, or `web.spawnFromRequest` bound to a request). */
-export type Spawn = (task: Schedulable, options: TaskOptions) => TaskHandle
-
 /**
- * Schedules `count` fire-and-forget jobs of `kind`, each a task named `${kind}-job` owned by `'jobs'`. All or
- * nothing: when they would not all fit under `maxQueued` queued tasks, it throws `OverloadedError` and schedules
- * none (the web layer answers 503 with `retry-after`).
+ * What the schema cannot say clearly: `iterations` means something only to a `hash` job, so with another kind it is
+ * refused (a `RangeError` naming the field, a 400 at the route), not ignored. Returns the request unchanged.
  *
  * @example
  * ```ts fragment
- * const handles = scheduleJobs((task, options) => app.taskService.spawn(task, options), app.taskService, { kind: 'email', count: 3 })
+ * checkJobRequest({ kind: 'email', count: 1, iterations: 10 }) // throws: `iterations` is only for kind "hash"
+ * ```
+ */
+export function checkJobRequest<R extends Pick<JobRequest, 'kind' | 'iterations'>>(request: R): R {
+  if (request.iterations !== undefined && jobKinds.get(request.kind)?.worker === undefined) {
+    throw Object.assign(new RangeError(`Invalid request body: \`iterations\` is only for kind "hash", got kind ${JSON.stringify(request.kind)}`), { statusCode: 400 })
+  }
+  return request
+}
+
+/** Spawns one task (e.g. `taskService.spawn`, or `web.spawnFromRequest` bound to a request). */
+export type Spawn = (task: Schedulable, options: TaskOptions) => TaskHandle
+
+/** Starts one run on the worker pool (e.g. `pool.run` with the request's id in `meta`). */
+export type RunInPool = (module: URL, payload: unknown, options: WorkerRunOptions) => TaskHandle
+
+/** Where {@link scheduleJobs} starts jobs, and the queue limit it keeps. */
+export interface JobScheduler {
+  /** Starts a job that runs on the event loop. */
+  readonly spawn: Spawn
+  /** Starts a job that runs on a worker thread. */
+  readonly runInPool: RunInPool
+  /** The TaskService (for the queue length and the clock). */
+  readonly taskService: TaskService
+  /** `[TaskService] max_queued`. @default Infinity */
+  readonly maxQueued?: number
+}
+
+/**
+ * Schedules `count` fire-and-forget jobs of `kind`, each a task named `${kind}-job` owned by `'jobs'` (a `hash` job
+ * is a run of the worker pool, itself a TaskService task). All or nothing: when they would not all fit under
+ * `maxQueued` queued tasks, it throws `OverloadedError` and schedules none (the web layer answers 503 with
+ * `retry-after`).
+ *
+ * @example
+ * ```ts fragment
+ * const scheduler = { spawn: (task, options) => app.taskService.spawn(task, options), runInPool: (m, p, o) => pool.run(m, p, o), taskService: app.taskService }
+ * const handles = scheduleJobs(scheduler, { kind: 'email', count: 3 })
  * console.log(handles.map((handle) => handle.id))
  * ```
  */
-export function scheduleJobs(
-  spawn: Spawn,
-  taskService: TaskService,
-  request: Pick<JobRequest, 'kind' | 'count'>,
-  maxQueued = Infinity,
-): TaskHandle[] {
+export function scheduleJobs(scheduler: JobScheduler, request: Pick<JobRequest, 'kind' | 'count' | 'iterations'>): TaskHandle[] {
+  const { spawn, runInPool, taskService, maxQueued = Infinity } = scheduler
   const job = jobKinds.get(request.kind)
   if (job === undefined) throw new RangeError(`Expected \`kind\` to be one of ${[...jobKinds.keys()].join(', ')}, got ${JSON.stringify(request.kind)}`)
   const queued = taskService.stats().queued
@@ -129,10 +196,15 @@ export function scheduleJobs(
     throw new OverloadedError(`${request.count} job(s) would not fit: ${queued} tasks queued, [TaskService] max_queued = ${maxQueued}`, maxQueued)
   }
   const clock = taskService.clock
+  const options = { name: jobTaskName(request.kind), owner: JOB_OWNER }
   const handles: TaskHandle[] = []
   for (let i = 0; i < request.count; i++) {
-    // The function declares `signal`, so it receives the task's AbortSignal (aborted on cancel and at shutdown).
-    handles.push(spawn((signal) => job.run(signal, clock), { name: jobTaskName(request.kind), owner: JOB_OWNER }))
+    if (job.worker !== undefined) {
+      handles.push(runInPool(job.worker.module, job.worker.payload(request.iterations ?? DEFAULT_HASH_ITERATIONS), options))
+    } else {
+      // The function declares `signal`, so it receives the task's AbortSignal (aborted on cancel and at shutdown).
+      handles.push(spawn((signal) => job.run(signal, clock), options))
+    }
   }
   return handles
 }

@@ -4,7 +4,13 @@
  */
 import type { Clock } from '@tsab/core'
 import type { JobDone, QueueService } from '@tsab/bullmq'
-import { jobKinds, type JobRequest } from './jobs.js'
+import type { WorkerPoolService } from '@tsab/workers'
+import { DEFAULT_HASH_ITERATIONS, jobKinds, type JobRequest } from './jobs.js'
+
+/** The payload of a queue job: the rounds of a `hash` job (other kinds take none). */
+export interface QueueJobPayload {
+  iterations?: number
+}
 
 /**
  * The queue job name of a job kind: the kind itself (`email`, `resize`, `fail`). With Redis, every instance that
@@ -34,26 +40,33 @@ export function queueJobKindOf(done: Pick<JobDone, 'name'>): string | undefined 
 
 /**
  * Defines one queue job per entry of {@link jobKinds}. Each runs the kind's work with `job.signal`, so a cancel,
- * a shutdown or a timeout stops it at once; a `fail` job fails its only attempt (no retries, to keep the counters
- * easy to read).
+ * a shutdown or a timeout stops it at once (a `hash` job runs on the worker pool, cancelled with the same signal);
+ * a `fail` job fails its only attempt (no retries, to keep the counters easy to read).
  *
  * @param concurrency - how many jobs of each kind this instance runs at a time
  * @example
  * ```ts fragment
  * const queues = app.addService(QueueService)
- * defineQueueJobs(queues, app.clock, 10)
+ * defineQueueJobs(queues, pool, app.clock, 10)
  * ```
  */
-export function defineQueueJobs(queues: QueueService, clock: Clock, concurrency: number): void {
+export function defineQueueJobs(queues: QueueService, pool: WorkerPoolService, clock: Clock, concurrency: number): void {
   for (const [kind, job] of jobKinds) {
-    queues.define(queueJobName(kind), (_payload: Record<string, never>, context) => job.run(context.signal, clock), {
-      concurrency,
-    })
+    queues.define(
+      queueJobName(kind),
+      (payload: QueueJobPayload, context) => {
+        if (job.worker === undefined) return job.run(context.signal, clock)
+        const iterations = payload.iterations ?? DEFAULT_HASH_ITERATIONS
+        // The pool run is named and owned by the pool (not `hash-job` of `jobs`): the queue job is what is counted.
+        return pool.run(job.worker.module, job.worker.payload(iterations), { signal: context.signal }).result
+      },
+      { concurrency },
+    )
   }
 }
 
 /**
- * Enqueues `count` jobs of `kind` (payload `{}`) and resolves with their job ids once every one is enqueued. The
+ * Enqueues `count` jobs of `kind` (payload `{}`, or `{ iterations }` for a `hash` job) and resolves with their job ids once every one is enqueued. The
  * request must already be validated: this only enqueues.
  *
  * @example
@@ -61,8 +74,9 @@ export function defineQueueJobs(queues: QueueService, clock: Clock, concurrency:
  * const ids = await enqueueJobs(queues, { kind: 'resize', count: 5 })
  * ```
  */
-export async function enqueueJobs(queues: QueueService, request: Pick<JobRequest, 'kind' | 'count'>): Promise<string[]> {
+export async function enqueueJobs(queues: QueueService, request: Pick<JobRequest, 'kind' | 'count' | 'iterations'>): Promise<string[]> {
   const name = queueJobName(request.kind)
-  const handles = await Promise.all(Array.from({ length: request.count }, () => queues.enqueue(name, {})))
+  const payload: QueueJobPayload = request.iterations === undefined ? {} : { iterations: request.iterations }
+  const handles = await Promise.all(Array.from({ length: request.count }, () => queues.enqueue(name, payload)))
   return handles.map((handle) => handle.id)
 }

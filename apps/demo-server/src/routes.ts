@@ -5,8 +5,9 @@
  */
 import type { QueueService } from '@tsab/bullmq'
 import type { WebService } from '@tsab/web'
+import type { WorkerPoolService } from '@tsab/workers'
 import type { DemoApp } from './demo-app.js'
-import { jobRequestSchema, scheduleJobs, type JobRequest } from './jobs.js'
+import { checkJobRequest, jobRequestSchema, scheduleJobs, type JobRequest } from './jobs.js'
 import { enqueueJobs } from './queue-jobs.js'
 import type { StatsService } from './stats-service.js'
 
@@ -16,6 +17,8 @@ export interface DemoRoutesContext {
   readonly web: WebService
   readonly stats: StatsService
   readonly queues: QueueService
+  /** Runs the CPU-bound (`hash`) jobs on worker threads. */
+  readonly pool: WorkerPoolService
   /** `[TaskService] max_queued`: a request whose jobs would not all fit is refused whole (503). */
   readonly maxQueued: number
 }
@@ -25,23 +28,31 @@ export interface DemoRoutesContext {
  *
  * @example
  * ```ts fragment
- * addDemoRoutes({ app, web, stats, queues, maxQueued: 10_000 })
+ * addDemoRoutes({ app, web, stats, queues, pool, maxQueued: 10_000 })
  * ```
  */
-export function addDemoRoutes({ app, web, stats, queues, maxQueued }: DemoRoutesContext): void {
+export function addDemoRoutes({ app, web, stats, queues, pool, maxQueued }: DemoRoutesContext): void {
   // The demo's only body is JSON: without Fastify's text/plain parser, any other content type is a 415 (a text/plain
   // body would otherwise be read as a string and refused by the schema with 400).
   web.server.removeContentTypeParser('text/plain')
   web.server.get('/health', async () => ({ status: 'ok', app: app.name, state: app.state, uptimeMs: app.uptimeMs }))
 
   web.server.post<{ Body: JobRequest }>('/jobs', { schema: { body: jobRequestSchema() } }, async (request, reply) => {
-    const body = request.body
+    const body = checkJobRequest(request.body)
     if (body.distributed === true) {
       const ids = await enqueueJobs(queues, body)
       return reply.code(202).send({ ids, distributed: true, backend: queues.backend })
     }
     // Request-scoped tasks: each job's meta carries this request's id, so its log records name the request.
-    const handles = scheduleJobs((task, options) => web.spawnFromRequest(request, task, options), app.taskService, body, maxQueued)
+    const handles = scheduleJobs(
+      {
+        spawn: (task, options) => web.spawnFromRequest(request, task, options),
+        runInPool: (module, payload, options) => pool.run(module, payload, { ...options, meta: { requestId: String(request.id) } }),
+        taskService: app.taskService,
+        maxQueued,
+      },
+      body,
+    )
     return reply.code(202).send({ ids: handles.map((handle) => handle.id) })
   })
 

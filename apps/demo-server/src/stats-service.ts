@@ -1,9 +1,10 @@
 /**
  * `StatsService`: counts finished jobs per kind and final state by listening to `TaskService.task_done!` (local
- * jobs) and `QueueService.job_done!` (distributed jobs this instance ran). It only observes; scheduling is elsewhere.
+ * jobs) and `QueueService.job_done!` (distributed jobs this instance ran), and logs a summary once a minute (a cron
+ * job). It only observes; scheduling is elsewhere.
  */
 import type { JobDone } from '@tsab/bullmq'
-import { Messages, Service, type TaskHandle } from '@tsab/core'
+import { cron, Messages, Service, type TaskHandle } from '@tsab/core'
 import { jobKindOf, jobKinds } from './jobs.js'
 import { queueJobKindOf } from './queue-jobs.js'
 
@@ -56,6 +57,20 @@ export class StatsService extends Service {
 
   override finalize(): void {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe()
+  }
+
+  /**
+   * Logs one info line at second 0 of every minute with the job counters and the TaskService's counters: a cron job
+   * (`StatsService.summary` in `GET /tasks` while it runs, on the dashboard and in the metrics), stopped before
+   * this service is finalized.
+   */
+  @cron('0 * * * * *')
+  summary(): void {
+    const { queued, running, succeeded, failed, cancelled } = this.app.taskService.stats()
+    this.logger.info(
+      { jobs: this.byKind(), distributedJobs: this.distributedByKind(), tasks: { queued, running, succeeded, failed, cancelled } },
+      `Summary: ${running} running, ${queued} queued; ${succeeded} succeeded, ${failed} failed, ${cancelled} cancelled so far`,
+    )
   }
 
   /** A snapshot of the counters of local jobs (TaskService), by kind. */

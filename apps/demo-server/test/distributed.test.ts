@@ -63,8 +63,8 @@ describe('distributed jobs on the memory backend', () => {
 
     // They ran as queue jobs, not as local `email-job` tasks, and are counted apart from local jobs.
     await waitUntil(() => app.stats.distributedByKind().email!.succeeded === 3)
-    expect(app.stats.distributedByKind()).toEqual({ email: { succeeded: 3, failed: 0, cancelled: 0 }, resize: ZERO, fail: ZERO })
-    expect(app.stats.byKind()).toEqual({ email: ZERO, resize: ZERO, fail: ZERO })
+    expect(app.stats.distributedByKind()).toEqual({ email: { succeeded: 3, failed: 0, cancelled: 0 }, resize: ZERO, fail: ZERO, hash: ZERO })
+    expect(app.stats.byKind()).toEqual({ email: ZERO, resize: ZERO, fail: ZERO, hash: ZERO })
     expect(app.taskService.list().some((info) => info.owner === 'jobs')).toBe(false)
     // The memory backend runs each job as one task of the TaskService (owner QueueService).
     expect(app.taskService.stats().scheduled).toBe(before + 3)
@@ -92,7 +92,16 @@ describe('distributed jobs on the memory backend', () => {
       email: ZERO,
       resize: { succeeded: 2, failed: 0, cancelled: 0 },
       fail: { succeeded: 0, failed: 2, cancelled: 0 },
+      hash: ZERO,
     })
+  })
+
+  it('a distributed hash job runs on the worker pool of the instance that takes it', async () => {
+    const { app, url } = await start()
+    const res = await postJson(`${url}/jobs`, { kind: 'hash', count: 2, iterations: 1_000, distributed: true })
+    expect(res.status).toBe(202)
+    await waitUntil(() => app.stats.distributedByKind().hash!.succeeded === 2, 20_000)
+    expect(app.stats.byKind().hash).toEqual(ZERO)
   })
 
   it('`"distributed": false` schedules local tasks as before', async () => {

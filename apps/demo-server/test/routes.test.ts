@@ -1,7 +1,7 @@
 import { CancelledError, Messages, type TaskHandle } from '@tsab/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DemoApp } from '../src/demo-app.js'
-import { scheduleJobs } from '../src/jobs.js'
+import { scheduleJobs, type JobScheduler } from '../src/jobs.js'
 import { collectUnhandledRejections, memoryLogger, postJson, startDemo, waitUntil } from './helpers.js'
 
 collectUnhandledRejections()
@@ -11,6 +11,15 @@ afterEach(async () => {
   await app?.stop()
   app = undefined
 })
+
+// Starts jobs straight on the app's TaskService and worker pool (no request).
+function scheduler(): JobScheduler {
+  return {
+    spawn: (task, options) => app!.taskService.spawn(task, options),
+    runInPool: (module, payload, options) => app!.pool.run(module, payload, options),
+    taskService: app!.taskService,
+  }
+}
 
 async function start(): Promise<string> {
   const started = await startDemo()
@@ -71,6 +80,7 @@ describe('GET /tasks', () => {
       email: { succeeded: 0, failed: 0, cancelled: 0 },
       resize: { succeeded: 0, failed: 0, cancelled: 0 },
       fail: { succeeded: 0, failed: 0, cancelled: 0 },
+      hash: { succeeded: 0, failed: 0, cancelled: 0 },
     })
   })
 })
@@ -113,7 +123,7 @@ describe('job kinds and the StatsService counters', () => {
     const url = await start()
     await postJson(`${url}/jobs`, { kind: 'email', count: 2 })
     await postJson(`${url}/jobs`, { kind: 'fail', count: 2 })
-    const [resize] = scheduleJobs((task, options) => app!.taskService.spawn(task, options), app!.taskService, { kind: 'resize', count: 1 })
+    const [resize] = scheduleJobs(scheduler(), { kind: 'resize', count: 1 })
     resize!.cancel('not needed')
     await waitUntil(() => {
       const { email, fail } = app!.stats.byKind()
@@ -123,6 +133,7 @@ describe('job kinds and the StatsService counters', () => {
       email: { succeeded: 2, failed: 0, cancelled: 0 },
       resize: { succeeded: 0, failed: 0, cancelled: 1 },
       fail: { succeeded: 0, failed: 2, cancelled: 0 },
+      hash: { succeeded: 0, failed: 0, cancelled: 0 },
     })
     const tasks = (await (await fetch(`${url}/tasks`)).json()) as { byKind: unknown }
     expect(tasks.byKind).toEqual(app!.stats.byKind())
@@ -138,7 +149,7 @@ describe('job kinds and the StatsService counters', () => {
 
   it('a running job stops as soon as its signal aborts and ends cancelled', async () => {
     await start()
-    const [job] = scheduleJobs((task, options) => app!.taskService.spawn(task, options), app!.taskService, { kind: 'resize', count: 1 }) // 200-600 ms of simulated I/O
+    const [job] = scheduleJobs(scheduler(), { kind: 'resize', count: 1 }) // 200-600 ms of simulated I/O
     await waitUntil(() => job!.state === 'running')
     job!.cancel('changed my mind')
     await job!.settled
@@ -146,6 +157,44 @@ describe('job kinds and the StatsService counters', () => {
     expect(job!.state).toBe('cancelled')
     expect(job!.error).toBeInstanceOf(CancelledError)
     expect((job!.error as CancelledError).reason).toBe('changed my mind')
+  })
+
+  it('a hash job runs on a worker thread: a task of the pool named hash-job, owned by jobs, with the request id', async () => {
+    const url = await start()
+    const res = await postJson(`${url}/jobs`, { kind: 'hash', count: 2, iterations: 1_000 })
+    expect(res.status).toBe(202)
+    const { ids } = (await res.json()) as { ids: number[] }
+    expect(ids).toHaveLength(2)
+    const listed = app!.taskService.list().filter((info) => ids.includes(info.id))
+    expect(listed.map((info) => [info.name, info.owner])).toEqual([
+      ['hash-job', 'jobs'],
+      ['hash-job', 'jobs'],
+    ])
+    expect(listed.every((info) => typeof info.meta?.['requestId'] === 'string')).toBe(true)
+    await waitUntil(() => app!.stats.byKind().hash!.succeeded === 2, 20_000)
+    expect(app!.pool.size).toBe(0)
+  })
+
+  it('refuses iterations for a kind other than hash, and out of range, with 400 naming the field', async () => {
+    const url = await start()
+    const other = await postJson(`${url}/jobs`, { kind: 'email', count: 1, iterations: 10 })
+    expect(other.status).toBe(400)
+    expect(await other.json()).toEqual({ error: 'Invalid request body: `iterations` is only for kind "hash", got kind "email"', statusCode: 400 })
+    const tooMany = await postJson(`${url}/jobs`, { kind: 'hash', count: 1, iterations: 50_000_000 })
+    expect(tooMany.status).toBe(400)
+    expect(((await tooMany.json()) as { error: string }).error).toMatch(/iterations/)
+    expect(app!.taskService.stats().scheduled).toBe(1) // only the heartbeat
+  })
+
+  it('a hash job still computing at shutdown is cancelled in its thread', async () => {
+    const url = await start()
+    const done: TaskHandle[] = []
+    app!.pubsub.subscribe(Messages.TaskDone, (_message, handle: TaskHandle) => void done.push(handle))
+    const { ids } = (await (await postJson(`${url}/jobs`, { kind: 'hash', count: 1, iterations: 5_000_000 })).json()) as { ids: number[] }
+    await waitUntil(() => app!.taskService.list().some((info) => ids.includes(info.id) && info.state === 'running'))
+    await app!.stop()
+    expect(done.filter((handle) => ids.includes(handle.id)).map((handle) => handle.state)).toEqual(['cancelled'])
+    expect(app!.stats.byKind().hash).toEqual({ succeeded: 0, failed: 0, cancelled: 1 })
   })
 
   it('jobs still running at shutdown are cancelled through their signal', async () => {
