@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
-const EXPECTED = ['throughput', 'scale', 'start-latency', 'memory', 'shutdown', 'task-manager', 'idle']
+const EXPECTED = ['throughput', 'throughput-fresh', 'allocation', 'scale', 'start-latency', 'memory', 'shutdown', 'task-manager', 'idle']
 
 interface Series {
   median: number

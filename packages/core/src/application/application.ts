@@ -23,7 +23,7 @@ import { createLogger, LOGGER, type Logger } from '../logging/logger.js'
 import { Messages, TICK_PERIODS } from '../pubsub/messages.js'
 import { PubSub } from '../pubsub/pubsub.js'
 import type { Module, ModuleClass } from '../service/module.js'
-import type { Service, ServiceClass } from '../service/service.js'
+import { createdTasksOf, type Service, type ServiceClass } from '../service/service.js'
 import { TaskService } from '../tasks/task-service.js'
 import type { ApplicationState } from './application-state.js'
 import { installSignalHandlers } from './process-signals.js'
@@ -547,7 +547,7 @@ export class Application {
     if (this.#appInitialized) await this.#bounded('Application.finalize()', this.name, () => this.finalize(), deadline)
     for (const service of services.reverse()) {
       await this.#bounded(`service "${service.name}"`, service.name, async (signal) => {
-        const tasks = service.createdTasks
+        const tasks = createdTasksOf(service)
         if (tasks !== undefined) {
           try {
             await tasks.shutdownTaskManager({ timeoutMs: Math.max(0, deadline - this.clock.now()) })

@@ -1,17 +1,17 @@
 /**
- * `TaskManager`: IPv8's named, delayed and periodic tasks — a registry of task names, their timing and their
- * shutdown. How a delayed or periodic registration runs is in `periodic-task.ts`; the handle is a `Task`
- * (`task.ts`) when the manager runs tasks itself, or the TaskService's handle when it has one.
+ * `TaskManager`: IPv8's named, delayed and periodic tasks — the registry of task names. How a registration runs
+ * is `periodic-task.ts`; its checks `task-registration.ts`; the stuck-task checker `task-age-checker.ts`; the
+ * shutdown sequence `task-manager-shutdown.ts`. Tasks run on the TaskService when the manager has one, else on
+ * the manager's own engine (`engine.ts`).
  */
 import { realClock, type Clock } from '../clock/clock.js'
 import { CancelledError } from '../errors/cancellation.js'
 import { DuplicateTaskError } from '../errors/errors.js'
-import { createLogger, type Logger } from '../logging/logger.js'
+import { defaultLogger } from '../internal/default-logger.js'
 import { guardLogger } from '../internal/guarded-logger.js'
-import { nextMacrotask } from '../internal/macrotask.js'
 import { observed, rejected } from '../internal/observed.js'
+import { Waiter, assertOptionalClock, observe } from '../internal/waiter.js'
 import {
-  assertBoolean,
   assertFunction,
   assertNonEmptyString,
   assertNumber,
@@ -20,81 +20,22 @@ import {
   assertOptionalSignal,
   assertString,
   expectedMessage,
-  isThenable,
 } from '../internal/validate.js'
+import type { Logger } from '../logging/logger.js'
+import { TaskEngine } from './engine.js'
 import { createPeriodicTask } from './periodic-task.js'
-import { Task, type TaskHost } from './task.js'
+import { TaskAgeChecker } from './task-age-checker.js'
+import { ShutdownTasks, waitForSettled } from './task-manager-shutdown.js'
+import { cancelFutureWith, checkRegistration, isFinal, type Timing } from './task-registration.js'
+import { TaskRegistry } from './task-registry.js'
 import type { TaskService } from './task-service.js'
+import type { RegisterOptions, TaskManagerOptions } from './task-manager-options.js'
 import type { Schedulable, TaskFunction, TaskHandle } from './task-types.js'
+
+export type { RegisterOptions, TaskManagerOptions } from './task-manager-options.js'
 
 const DEFAULT_MAX_TASK_AGE_MS = 10 * 60_000
 const noop = (): void => {}
-
-let sharedLogger: Logger | undefined
-/**
- * The logger used by a TaskManager, RequestCache or Future that was given none (created on first use).
- * @internal
- */
-export function defaultLogger(): Logger {
-  return (sharedLogger ??= createLogger({ name: 'tsab' }))
-}
-
-/**
- * Options of the {@link TaskManager} constructor.
- *
- * @example
- * ```ts
- * import { TaskManager, createLogger } from '@tsab/core'
- * const manager = new TaskManager({ name: 'peers', logger: createLogger({ level: 'warn' }), maxTaskAgeMs: 60_000 })
- * ```
- */
-export interface TaskManagerOptions {
-  /** Names the manager in logs, and is the `owner` of its tasks in `TaskService.list()`. @default 'TaskManager' */
-  name?: string
-  /** Runs the tasks through this TaskService (tracked, listed, published as `task_done!`). @default the manager runs them itself */
-  taskService?: TaskService
-  /** Where failures and warnings go. @default a pino logger at level `info` */
-  logger?: Logger
-  /**
-   * Milliseconds after which a one-shot task still running is reported (a warning with its name and age, once per
-   * check; checks run every `maxTaskAgeMs` while tasks exist). `Infinity` turns the check off. @default 600_000
-   */
-  maxTaskAgeMs?: number
-  /** Source of time for delays, intervals and ages. @default realClock */
-  clock?: Clock
-}
-
-/**
- * Timing options of {@link TaskManager.registerTask}.
- *
- * @example
- * ```ts
- * manager.registerTask('poll', poll, { delay: 0, interval: 5_000, stopOnError: false })
- * ```
- */
-export interface RegisterOptions {
-  /** Milliseconds from the `registerTask()` call to the (first) run; `0` runs at once. @default 0, or `interval` when set */
-  delay?: number
-  /** Milliseconds from the end of one run to the start of the next (fixed delay, never overlapping); must be > 0. @default undefined: run once */
-  interval?: number
-  /** A throwing run of a periodic task ends it (`true`) or is logged and the loop goes on (`false`). @default true */
-  stopOnError?: boolean
-}
-
-interface Entry {
-  readonly handle: TaskHandle<unknown>
-  readonly periodic: boolean
-  // Clock time at which the (first) run is due: ages are counted from there.
-  readonly dueAt: number
-  // Set for registerAnonymousTask, so getAnonymousTasks can match exactly.
-  readonly baseName: string | undefined
-}
-
-/** True once a handle is `succeeded`, `failed` or `cancelled`. */
-function isFinal(handle: TaskHandle<unknown>): boolean {
-  const state = handle.state
-  return state !== 'queued' && state !== 'running'
-}
 
 /**
  * Named, delayed and periodic tasks with IPv8's `TaskManager` API, minus its sharp edges.
@@ -126,25 +67,18 @@ export class TaskManager {
   readonly #taskService: TaskService | undefined
   readonly #logger: Logger
   readonly #clock: Clock
-  readonly #maxTaskAgeMs: number
-  // Active tasks by name; Map order is registration order (getTasks()).
-  readonly #tasks = new Map<string, Entry>()
-  // Every task not yet settled, also those cancelled and still cleaning up: what waitForTasks and shutdown wait for.
-  readonly #live = new Set<TaskHandle<unknown>>()
-  // One counter per manager for anonymous names, and the ids of the tasks it runs itself.
+  // Which task is active under which name, and which tasks have not settled yet.
+  readonly #tasks = new TaskRegistry()
+  // One counter per manager for anonymous names.
   #anonymousCount = 0
-  #nextId = 1
-  readonly #shutdownTasks: Array<() => unknown> = []
+  readonly #shutdownTasks: ShutdownTasks
   // Set once shutdown began; the same promise is returned by every later call.
   #shutdown: Promise<void> | undefined
   // Set synchronously when shutdown begins (before #shutdown is assigned), so nothing re-arms during it.
   #isShutdown = false
-  // Once shutdown reached its shutdown tasks, later registrations of shutdown tasks cannot run any more.
-  #shutdownTasksStarted = false
-  // The max-task-age checker: a plain clock timer, armed only while tasks exist, so it is never a task itself.
-  #checker: unknown
-  // The host of the tasks this manager runs itself (without a TaskService).
-  readonly #host: TaskHost
+  readonly #checker: TaskAgeChecker
+  // Runs the tasks when there is no TaskService (created on first use).
+  #engine: TaskEngine | undefined
 
   /**
    * Creates a manager; nothing runs until a task is registered.
@@ -163,16 +97,14 @@ export class TaskManager {
       throw new TypeError(expectedMessage('options.taskService', 'a TaskService', taskService))
     }
     assertNumber('options.maxTaskAgeMs', maxTaskAgeMs, { min: 0, exclusiveMin: true, allowInfinity: true })
-    if (typeof clock !== 'object' || clock === null || typeof clock.setTimeout !== 'function') {
-      throw new TypeError(expectedMessage('options.clock', 'a Clock', clock))
-    }
+    assertOptionalClock('options.clock', clock)
     this.#name = name
     this.#taskService = taskService
     // Guarded: a broken log destination must never break the bookkeeping of tasks.
     this.#logger = guardLogger(logger ?? defaultLogger())
     this.#clock = clock
-    this.#maxTaskAgeMs = maxTaskAgeMs
-    this.#host = { clock, taskSettled: (task) => this.#ownTaskSettled(task) }
+    this.#shutdownTasks = new ShutdownTasks(name, this.#logger)
+    this.#checker = new TaskAgeChecker(clock, maxTaskAgeMs, this.#logger, name, () => this.#tasks.entries(), () => this.#tasks.liveCount > 0)
   }
 
   /** The manager's name (the `owner` of its tasks). */
@@ -207,8 +139,7 @@ export class TaskManager {
   registerTask<T>(name: string, task: TaskFunction<T> | PromiseLike<T>, options?: RegisterOptions): TaskHandle<T> {
     assertNonEmptyString('name', name)
     const timing = checkRegistration(task, options)
-    const existing = this.#tasks.get(name)
-    if (existing !== undefined && !isFinal(existing.handle)) throw new DuplicateTaskError(name)
+    if (this.#tasks.active(name) !== undefined) throw new DuplicateTaskError(name)
     return this.#register(name, task, timing, undefined)
   }
 
@@ -227,7 +158,7 @@ export class TaskManager {
     const timing = checkRegistration(task, options)
     let name: string
     do name = `${baseName} ${++this.#anonymousCount}`
-    while (this.#isActive(name))
+    while (this.#tasks.active(name) !== undefined)
     return this.#register(name, task, timing, baseName)
   }
 
@@ -265,12 +196,9 @@ export class TaskManager {
    */
   cancelPendingTask(name: string, reason?: unknown): TaskHandle | undefined {
     assertString('name', name)
-    const entry = this.#tasks.get(name)
-    if (entry === undefined) return undefined
-    this.#tasks.delete(name)
-    if (isFinal(entry.handle)) return undefined
-    entry.handle.cancel(reason)
-    return entry.handle
+    const handle = this.#tasks.release(name)
+    handle?.cancel(reason)
+    return handle
   }
 
   /**
@@ -284,7 +212,7 @@ export class TaskManager {
    */
   cancelAllPendingTasks(reason?: unknown): TaskHandle[] {
     const handles: TaskHandle[] = []
-    for (const name of [...this.#tasks.keys()]) {
+    for (const name of this.#tasks.names()) {
       const handle = this.cancelPendingTask(name, reason)
       if (handle !== undefined) handles.push(handle)
     }
@@ -301,7 +229,7 @@ export class TaskManager {
    */
   isPendingTaskActive(name: string): boolean {
     assertString('name', name)
-    return this.#isActive(name)
+    return this.#tasks.active(name) !== undefined
   }
 
   /**
@@ -314,8 +242,7 @@ export class TaskManager {
    */
   getTask(name: string): TaskHandle | undefined {
     assertString('name', name)
-    const entry = this.#tasks.get(name)
-    return entry !== undefined && !isFinal(entry.handle) ? entry.handle : undefined
+    return this.#tasks.active(name)
   }
 
   /**
@@ -327,9 +254,7 @@ export class TaskManager {
    * ```
    */
   getTasks(): TaskHandle[] {
-    const handles: TaskHandle[] = []
-    for (const entry of this.#tasks.values()) if (!isFinal(entry.handle)) handles.push(entry.handle)
-    return handles
+    return this.#tasks.activeHandles()
   }
 
   /**
@@ -342,11 +267,7 @@ export class TaskManager {
    */
   getAnonymousTasks(baseName: string): TaskHandle[] {
     assertString('baseName', baseName)
-    const handles: TaskHandle[] = []
-    for (const entry of this.#tasks.values()) {
-      if (entry.baseName === baseName && !isFinal(entry.handle)) handles.push(entry.handle)
-    }
-    return handles
+    return this.#tasks.activeHandles(baseName)
   }
 
   /**
@@ -363,18 +284,11 @@ export class TaskManager {
     const { signal } = options
     assertOptionalSignal('options.signal', signal)
     if (signal?.aborted) return rejected(new CancelledError(signal.reason))
-    const all = Promise.all([...this.#live].map((handle) => handle.settled)).then(noop)
+    const all = Promise.all(this.#tasks.live().map((handle) => handle.settled)).then(noop)
     if (signal === undefined) return all
-    return observed(
-      new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => reject(new CancelledError(signal.reason))
-        signal.addEventListener('abort', onAbort, { once: true })
-        void all.then(() => {
-          signal.removeEventListener('abort', onAbort)
-          resolve()
-        })
-      }),
-    )
+    const waiter = new Waiter<void>({ signal })
+    void all.then(() => waiter.resolve())
+    return waiter.promise
   }
 
   /**
@@ -389,11 +303,7 @@ export class TaskManager {
    */
   registerShutdownTask(fn: () => unknown): void {
     assertFunction('fn', fn)
-    if (this.#shutdownTasksStarted) {
-      this.#logger.warn({ manager: this.#name }, `Shutdown task registered on TaskManager "${this.#name}" after it shut down; it will not run`)
-      return
-    }
-    this.#shutdownTasks.push(fn)
+    this.#shutdownTasks.add(fn)
   }
 
   /**
@@ -432,16 +342,9 @@ export class TaskManager {
     return this.shutdownTaskManager()
   }
 
-  #isActive(name: string): boolean {
-    const entry = this.#tasks.get(name)
-    return entry !== undefined && !isFinal(entry.handle)
-  }
-
   #register<T>(name: string, task: Schedulable<T>, timing: Timing, baseName: string | undefined): TaskHandle<T> {
-    if (typeof task !== 'function') {
-      // Observed at once: a promise task never becomes an unhandled rejection, even if cancelled before it starts.
-      Promise.resolve(task).catch(noop)
-    }
+    // Observed at once: a promise task never becomes an unhandled rejection, even if cancelled before it starts.
+    if (typeof task !== 'function') observe(task)
     if (this.#isShutdown) return this.#registerAfterShutdown(name, task)
     const now = this.#clock.now()
     const wrapper = createPeriodicTask<T>({
@@ -453,143 +356,41 @@ export class TaskManager {
       onRunError: (error) => this.#logger.error({ err: error, task: name, owner: this.#name }, `Periodic task "${name}" failed; it keeps running`),
     })
     const handle = this.#start(name, wrapper)
-    this.#tasks.delete(name) // re-insert so the Map order stays registration order
-    if (isFinal(handle)) return handle // refused by a TaskService that is shutting down
-    this.#tasks.set(name, { handle, periodic: timing.interval !== undefined, dueAt: now + (timing.delay ?? 0), baseName })
-    this.#track(handle)
+    cancelFutureWith(handle, task)
+    // Refused by a TaskService that is shutting down: already final, never registered.
+    if (isFinal(handle)) return handle
+    const entry = { handle, periodic: timing.interval !== undefined, dueAt: now + (timing.delay ?? 0), baseName }
+    this.#tasks.add(name, entry, () => {
+      if (this.#tasks.liveCount === 0) this.#checker.disarm()
+    })
+    this.#checker.arm()
     return handle
   }
 
-  #start<T>(name: string, wrapper: TaskFunction<T>): TaskHandle<T> {
-    if (this.#taskService !== undefined) return this.#taskService.spawn(wrapper, { name, owner: this.#name })
-    const task = new Task<T>(this.#nextId++, wrapper, this.#host, { name, owner: this.#name })
-    // Never inside registerTask(): a task cancelled before this turn never runs.
-    nextMacrotask(() => task.start())
-    return task
+  #start<T>(name: string, work: Schedulable<T>): TaskHandle<T> {
+    if (this.#taskService !== undefined) return this.#taskService.spawn(work, { name, owner: this.#name })
+    // Never inside registerTask(): the engine starts it on a later turn, and a task cancelled before never runs.
+    this.#engine ??= new TaskEngine({ clock: this.#clock, logger: this.#logger, startOn: 'macrotask' })
+    return this.#engine.spawn(work, { name, owner: this.#name })
   }
 
   #registerAfterShutdown<T>(name: string, task: Schedulable<T>): TaskHandle<T> {
     this.#logger.warn({ task: name, owner: this.#name }, `Task "${name}" registered after TaskManager "${this.#name}" shut down; it will not run`)
-    const reason = `TaskManager "${this.#name}" is shut down`
     // Through the TaskService too, so the refusal is published like any other finished task. Cancelled while
     // still queued, the function is never called.
-    const handle =
-      this.#taskService !== undefined
-        ? this.#taskService.spawn(task, { name, owner: this.#name })
-        : new Task<T>(this.#nextId++, task, { clock: this.#clock, taskSettled: noop }, { name, owner: this.#name })
-    handle.cancel(reason)
+    const handle = this.#start(name, task)
+    cancelFutureWith(handle, task)
+    handle.cancel(`TaskManager "${this.#name}" is shut down`)
     return handle
   }
 
-  #track(handle: TaskHandle<unknown>): void {
-    this.#live.add(handle)
-    this.#armChecker()
-    // Tasks run by the TaskService report through their settled promise; our own ones also via the host.
-    if (this.#taskService !== undefined) void handle.settled.then(() => this.#forget(handle))
-  }
-
-  #ownTaskSettled(task: Task<unknown>): void {
-    if (task.state === 'failed') this.#logger.error({ err: task.error, task: task.name, owner: this.#name }, `Task "${task.name}" failed`)
-    else if (task.state === 'cancelled') this.#logger.debug({ task: task.name, owner: this.#name }, `Task "${task.name}" cancelled`)
-    this.#forget(task)
-  }
-
-  #forget(handle: TaskHandle<unknown>): void {
-    this.#live.delete(handle)
-    const entry = this.#tasks.get(handle.name)
-    // Only if the name still belongs to this task: a new task registered under it must stay tracked.
-    if (entry !== undefined && entry.handle === handle) this.#tasks.delete(handle.name)
-    if (this.#live.size === 0) this.#disarmChecker()
-  }
-
-  #armChecker(): void {
-    if (this.#checker !== undefined || this.#isShutdown || this.#maxTaskAgeMs === Infinity) return
-    this.#checker = this.#clock.setTimeout(() => {
-      this.#checker = undefined
-      this.#checkTaskAges()
-      if (this.#live.size > 0) this.#armChecker()
-    }, this.#maxTaskAgeMs)
-  }
-
-  #disarmChecker(): void {
-    if (this.#checker === undefined) return
-    this.#clock.clearTimeout(this.#checker)
-    this.#checker = undefined
-  }
-
-  // IPv8's checker: a one-shot task that runs far longer than expected is usually stuck; say so, once per check.
-  #checkTaskAges(): void {
-    const now = this.#clock.now()
-    for (const [name, entry] of this.#tasks) {
-      if (entry.periodic || isFinal(entry.handle)) continue
-      const ageMs = now - entry.dueAt
-      if (ageMs >= this.#maxTaskAgeMs) {
-        this.#logger.warn(
-          { task: name, owner: this.#name, ageMs },
-          `Task "${name}" of TaskManager "${this.#name}" has been running for ${Math.round(ageMs)} ms`,
-        )
-      }
-    }
-  }
-
   async #runShutdown(timeoutMs: number | undefined): Promise<void> {
-    this.#disarmChecker()
+    this.#checker.disarm()
     const reason = `TaskManager "${this.#name}" is shutting down`
-    for (const entry of this.#tasks.values()) entry.handle.cancel(reason)
-    this.#tasks.clear()
-    for (const handle of this.#live) handle.cancel(reason)
-    await this.#waitForLive(timeoutMs)
-    this.#shutdownTasksStarted = true
-    const errors: unknown[] = []
-    for (const fn of this.#shutdownTasks.splice(0)) {
-      try {
-        await fn()
-      } catch (error) {
-        errors.push(error)
-        this.#logger.error({ err: error, manager: this.#name }, `Shutdown task of TaskManager "${this.#name}" failed`)
-      }
-    }
-    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} shutdown task(s) of TaskManager "${this.#name}" failed`)
+    for (const handle of this.#tasks.clear()) handle.cancel(reason)
+    const live = this.#tasks.live()
+    for (const handle of live) handle.cancel(reason)
+    await waitForSettled(live, timeoutMs, this.#clock, this.#logger, this.#name)
+    await this.#shutdownTasks.run()
   }
-
-  async #waitForLive(timeoutMs: number | undefined): Promise<void> {
-    const live = [...this.#live]
-    const all = Promise.all(live.map((handle) => handle.settled)).then(noop)
-    if (timeoutMs === undefined || live.length === 0) return all
-    let timer: unknown
-    const timedOut = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((resolve) => (timer = this.#clock.setTimeout(() => resolve(true), timeoutMs))),
-    ])
-    this.#clock.clearTimeout(timer)
-    if (timedOut) {
-      const names = live.filter((handle) => !isFinal(handle)).map((handle) => handle.name)
-      this.#logger.warn(
-        { manager: this.#name, tasks: names, timeoutMs },
-        `TaskManager "${this.#name}" shutdown timed out after ${timeoutMs} ms; ${names.length} task(s) still running: ${names.join(', ')}`,
-      )
-    }
-  }
-}
-
-interface Timing {
-  readonly delay: number | undefined
-  readonly interval: number | undefined
-  readonly stopOnError: boolean
-}
-
-// Checks everything before anything is registered, so bad input leaves no trace.
-function checkRegistration(task: unknown, options: RegisterOptions | undefined): Timing {
-  if (typeof task !== 'function' && !isThenable(task)) {
-    throw new TypeError(expectedMessage('task', 'a function or a promise (thenable)', task))
-  }
-  assertOptionalObject('options', options)
-  const { delay, interval, stopOnError = true } = options ?? {}
-  if (delay !== undefined) assertNumber('delay', delay, { min: 0 })
-  if (interval !== undefined) assertNumber('interval', interval, { min: 0, exclusiveMin: true })
-  assertBoolean('stopOnError', stopOnError)
-  if (typeof task !== 'function' && (delay !== undefined || interval !== undefined)) {
-    throw new TypeError(expectedMessage('task', 'a function when `delay` or `interval` is given', task))
-  }
-  return { delay: delay ?? interval, interval, stopOnError }
 }

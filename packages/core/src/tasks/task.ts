@@ -1,31 +1,19 @@
 /**
- * `Task`: one unit of work and its handle — state machine, lazy signal, outcome and the promises users await.
+ * `Task`: one unit of work and the handle users hold — its state machine, lazy signal, outcome and the promises
+ * users await. When it starts and what happens once it has ended is decided by its engine (`engine.ts`).
  *
- * It does not decide when to start or what to do when it ends: its {@link TaskHost} (the TaskService,
- * a TaskManager running standalone, a TaskGroup) does.
+ * Sealed: the prototype carries exactly the `TaskHandle` members. The engine drives a task through
+ * {@link taskInternals}, which only this class's static block can fill in, so nothing a user holds can start,
+ * relink or abandon a task.
  */
-import type { Clock } from '../clock/clock.js'
 import { CancelledError, TimeoutError, isAbortError } from '../errors/cancellation.js'
 import { observed } from '../internal/observed.js'
 import { stamp } from '../internal/stamp.js'
 import { isThenable } from '../internal/validate.js'
-import type { TaskRunWrapper } from './task-observer.js'
+import type { TaskEngine } from './engine.js'
 import type { Schedulable, TaskHandle, TaskMeta, TaskState } from './task-types.js'
 
-/**
- * Whoever owns a task: told once when the task reaches its final state (the state, value and error are
- * already set). Internal contract between `Task` and the services that run tasks.
- */
-export interface TaskHost {
-  /** The clock used for `timeoutMs` and timestamps. */
-  readonly clock: Clock
-  /** Called exactly once per task, after its state is final; `wasRunning` tells queued from running. */
-  taskSettled(task: Task<unknown>, wasRunning: boolean): void
-  /** Called when the task is running (its `startedAt` set), right before its function is invoked. */
-  taskStarting?(task: Task<unknown>): TaskRunWrapper | undefined
-}
-
-/** Creation options of a {@link Task}. */
+/** Creation options of a task (already validated and copied by the caller). @internal */
 export interface TaskInit {
   readonly name?: string | undefined
   readonly owner?: string | undefined
@@ -34,25 +22,49 @@ export interface TaskInit {
   readonly meta?: Readonly<TaskMeta> | undefined
 }
 
-// Rarely needed per-task state, allocated only when a task uses it, so a plain task stays small.
+// Per-task state most tasks never need, allocated on first use so that a plain task stays small.
 interface TaskExtras {
-  // options.signal and the listener we added to it (removed when the task ends).
-  external?: AbortSignal
-  onExternalAbort?: () => void
-  // timeoutMs and the armed clock timer.
-  timeoutMs?: number
+  owner?: string | undefined
+  // options.meta, already copied and frozen by the caller.
+  meta?: Readonly<TaskMeta> | undefined
+  // options.signal and the listener added to it (removed when the task ends).
+  external?: AbortSignal | undefined
+  onExternalAbort?: (() => void) | undefined
+  // timeoutMs and its armed clock timer.
+  timeoutMs?: number | undefined
   timer?: unknown
   // The promises users asked for, created on first access.
-  result?: Promise<unknown>
-  resolveResult?: (value: unknown) => void
-  rejectResult?: (error: unknown) => void
-  settled?: Promise<TaskHandle<unknown>>
-  resolveSettled?: (task: TaskHandle<unknown>) => void
+  result?: Promise<unknown> | undefined
+  resolveResult?: ((value: unknown) => void) | undefined
+  rejectResult?: ((error: unknown) => void) | undefined
+  settled?: Promise<TaskHandle<unknown>> | undefined
+  resolveSettled?: ((task: TaskHandle<unknown>) => void) | undefined
   // A promise task's outcome that arrived while the task was still queued.
-  early?: { ok: boolean; value: unknown }
-  // options.meta, already copied and frozen by the caller.
-  meta?: Readonly<TaskMeta>
+  early?: { readonly ok: boolean; readonly value: unknown } | undefined
 }
+
+/**
+ * What the engine may do to a task, and nobody else: filled in by {@link Task}'s static block.
+ * @internal
+ */
+export interface TaskInternals {
+  /** Runs a queued task now (queued → running); its engine has counted it as running. */
+  start(task: Task<any>): void
+  /** Ends a task that could not be run because of an internal fault: `failed` with `error`. */
+  abandon(task: Task<any>, error: unknown): void
+  /** When the task was created, on its engine's clock (for `ageMs`). */
+  createdAt(task: Task<any>): number
+  /** The next and previous task in the engine list the task is in (`TaskList`). */
+  next(task: Task<any>): Task<any> | undefined
+  prev(task: Task<any>): Task<any> | undefined
+  /** Links `task` after `tail` (undefined: it becomes the only element). */
+  linkAfter(task: Task<any>, tail: Task<any> | undefined): void
+  /** Joins the task's neighbours to each other and clears its links. */
+  unlink(task: Task<any>): void
+}
+
+/** @internal The engine's access to tasks; see {@link TaskInternals}. */
+export const taskInternals = {} as TaskInternals
 
 // The task whose function tsab entered last: the prime suspect when the event loop was blocked (read by the
 // Application's loop monitor). One assignment per start; never cleared, so a task that blocked and then finished
@@ -69,88 +81,88 @@ function defaultAbortReason(): unknown {
 }
 
 /**
- * A task and its handle. Created queued; `start()` runs it; it settles once.
+ * A task and its handle. Created queued by an engine; started by it; settles once.
  *
  * @internal Users get it typed as {@link TaskHandle}.
  */
 export class Task<T = unknown> implements TaskHandle<T> {
   readonly id: number
-  readonly owner: string | undefined
   // options.name or the function's name; `task-${id}` is made on first read when neither exists.
   #name: string | undefined
   #state: TaskState = 'queued'
-  // The function or thenable; dropped once started so its closure can be collected.
-  #work: Schedulable<T> | undefined
-  readonly #host: TaskHost
+  // The work (function or thenable) while queued, nothing while running, the value or error once final:
+  // one field, so the work's closure can be collected once started and a task stays small.
+  #slot: unknown
+  readonly #engine: TaskEngine
   // Created only when the signal is read, the task is cancelled, or the function declares a parameter.
   #controller: AbortController | undefined
-  // The reason given to cancel() before any signal existed.
-  #cancelReason: unknown
-  #cancelRequested = false
-  // The value when succeeded, the error when failed or cancelled.
-  #outcome: unknown
-  #createdAt: number
+  readonly #createdAt: number
   #startedAt: number | undefined
   #finishedAt: number | undefined
   #extras: TaskExtras | undefined
-  // Neighbours in the host's running list (`TaskList`): links on the task itself make tracking it allocate
-  // nothing. Private, so that inspecting a handle does not print a chain of other tasks.
-  #prevInList: Task<any> | undefined
-  #nextInList: Task<any> | undefined
+  // Neighbours in the engine's queue or running list: links on the task itself make tracking it allocate nothing.
+  #prev: Task<any> | undefined
+  #next: Task<any> | undefined
 
-  constructor(id: number, work: Schedulable<T>, host: TaskHost, init?: TaskInit) {
+  static {
+    taskInternals.start = (task) => task.#start()
+    taskInternals.abandon = (task, error) => task.#abandon(error)
+    taskInternals.createdAt = (task) => task.#createdAt
+    taskInternals.next = (task) => task.#next
+    taskInternals.prev = (task) => task.#prev
+    taskInternals.linkAfter = (task, tail) => {
+      task.#prev = tail
+      task.#next = undefined
+      if (tail !== undefined) tail.#next = task
+    }
+    taskInternals.unlink = (task) => {
+      const prev = task.#prev
+      const next = task.#next
+      if (prev !== undefined) prev.#next = next
+      if (next !== undefined) next.#prev = prev
+      task.#prev = task.#next = undefined
+    }
+  }
+
+  constructor(id: number, work: Schedulable<T>, engine: TaskEngine, init: TaskInit | undefined) {
     this.id = id
-    this.#work = work
-    this.#host = host
-    this.#createdAt = stamp(host.clock)
-    this.owner = init?.owner
-    const fnName = typeof work === 'function' ? work.name : ''
-    this.#name = init?.name ?? (fnName === '' ? undefined : fnName)
-    if (typeof work !== 'function') {
+    this.#slot = work
+    this.#engine = engine
+    this.#createdAt = stamp(engine.clock)
+    if (typeof work === 'function') {
+      if (work.name !== '') this.#name = work.name
+    } else {
       // A promise is observed at once so it can never become an unhandled rejection, even while queued.
       Promise.resolve(work).then(
         (value) => this.#promiseSettled(true, value),
         (error: unknown) => this.#promiseSettled(false, error),
       )
     }
-    if (init?.timeoutMs !== undefined) this.#ensureExtras().timeoutMs = init.timeoutMs
-    if (init?.meta !== undefined) this.#ensureExtras().meta = init.meta
-    const external = init?.signal
-    if (external !== undefined) {
-      if (external.aborted) {
-        this.#cancelRequested = true
-        this.#cancelReason = external.reason
-      } else {
-        const extras = this.#ensureExtras()
-        extras.external = external
-        extras.onExternalAbort = () => this.cancel(external.reason)
-        external.addEventListener('abort', extras.onExternalAbort, { once: true })
-      }
-    }
+    if (init !== undefined) this.#applyInit(init)
   }
 
   get name(): string {
     return (this.#name ??= `task-${this.id}`)
   }
 
-  get state(): TaskState {
-    return this.#state
+  get owner(): string | undefined {
+    return this.#extras?.owner
   }
 
   get meta(): Readonly<TaskMeta> | undefined {
     return this.#extras?.meta
   }
 
+  get state(): TaskState {
+    return this.#state
+  }
+
   get value(): T | undefined {
-    return this.#state === 'succeeded' ? (this.#outcome as T) : undefined
+    return this.#state === 'succeeded' ? (this.#slot as T) : undefined
   }
 
   get error(): unknown {
-    return this.#state === 'failed' || this.#state === 'cancelled' ? this.#outcome : undefined
-  }
-
-  get createdAt(): number {
-    return this.#createdAt
+    return this.#state === 'failed' || this.#state === 'cancelled' ? this.#slot : undefined
   }
 
   get startedAt(): number | undefined {
@@ -161,16 +173,6 @@ export class Task<T = unknown> implements TaskHandle<T> {
     return this.#finishedAt
   }
 
-  /** True once the task is `succeeded`, `failed` or `cancelled`. */
-  get isDone(): boolean {
-    return this.#state !== 'queued' && this.#state !== 'running'
-  }
-
-  /** True when the task was created already cancelled (its `options.signal` was aborted). */
-  get isCancelRequested(): boolean {
-    return this.#cancelRequested
-  }
-
   get signal(): AbortSignal {
     return this.#ensureController().signal
   }
@@ -178,9 +180,10 @@ export class Task<T = unknown> implements TaskHandle<T> {
   get result(): Promise<T> {
     const extras = this.#ensureExtras()
     if (extras.result === undefined) {
-      if (this.isDone) {
-        extras.result = this.#state === 'succeeded' ? Promise.resolve(this.#outcome) : Promise.reject(this.#outcome)
-      } else {
+      const state = this.#state
+      if (state === 'succeeded') extras.result = Promise.resolve(this.#slot)
+      else if (state === 'failed' || state === 'cancelled') extras.result = Promise.reject(this.#slot)
+      else {
         extras.result = new Promise((resolve, reject) => {
           extras.resolveResult = resolve
           extras.rejectResult = reject
@@ -195,48 +198,54 @@ export class Task<T = unknown> implements TaskHandle<T> {
   get settled(): Promise<TaskHandle<T>> {
     const extras = this.#ensureExtras()
     if (extras.settled === undefined) {
-      if (this.isDone) extras.settled = Promise.resolve(this as TaskHandle<unknown>)
+      if (this.#state !== 'queued' && this.#state !== 'running') extras.settled = Promise.resolve(this as TaskHandle<unknown>)
       else extras.settled = new Promise((resolve) => (extras.resolveSettled = resolve))
     }
     return extras.settled as Promise<TaskHandle<T>>
   }
 
   cancel(reason?: unknown): boolean {
-    if (this.isDone) return false
-    const why = reason === undefined ? defaultAbortReason() : reason
-    if (this.#state === 'queued') {
-      this.#cancelRequested = true
-      this.#cancelReason = why
-      if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort(why)
-      this.#work = undefined
+    const state = this.#state
+    if (state === 'queued') {
+      // Never started: it ends at once, and its signal (read already, or made when first read) carries the reason.
+      const why = reason === undefined ? defaultAbortReason() : reason
+      const controller = this.#controller
+      if (controller !== undefined && !controller.signal.aborted) controller.abort(why)
+      this.#slot = undefined
       this.#settle('cancelled', new CancelledError(why))
       return true
     }
+    if (state !== 'running') return false
     const controller = this.#ensureController()
-    if (!controller.signal.aborted) controller.abort(why)
+    if (!controller.signal.aborted) controller.abort(reason === undefined ? defaultAbortReason() : reason)
     return true
   }
 
-  /**
-   * Runs the task now (queued → running). Called by the host; does nothing unless queued.
-   * A task created with an already aborted signal is cancelled here instead of running.
-   */
-  start(): void {
-    if (this.#state !== 'queued') return
-    if (this.#cancelRequested) {
-      // Counted as started by the host, so it ends as a (zero-length) run that was cancelled.
-      this.#work = undefined
-      this.#state = 'running'
-      this.#settle('cancelled', new CancelledError(this.#cancelReason))
-      return
+  #applyInit(init: TaskInit): void {
+    if (init.name !== undefined) this.#name = init.name
+    if (init.owner !== undefined) this.#ensureExtras().owner = init.owner
+    if (init.meta !== undefined) this.#ensureExtras().meta = init.meta
+    if (init.timeoutMs !== undefined) this.#ensureExtras().timeoutMs = init.timeoutMs
+    const external = init.signal
+    // An already aborted signal is the engine's business (the task is cancelled right after it was counted).
+    if (external !== undefined && !external.aborted) {
+      const extras = this.#ensureExtras()
+      extras.external = external
+      extras.onExternalAbort = () => this.cancel(external.reason)
+      external.addEventListener('abort', extras.onExternalAbort, { once: true })
     }
-    const work = this.#work
-    this.#work = undefined
+  }
+
+  #start(): void {
+    if (this.#state !== 'queued') return
+    const work = this.#slot as Schedulable<T>
+    this.#slot = undefined
     this.#state = 'running'
-    this.#startedAt = stamp(this.#host.clock)
+    const engine = this.#engine
+    this.#startedAt = stamp(engine.clock)
     const extras = this.#extras
-    if (extras?.timeoutMs !== undefined) this.#armTimeout(extras, extras.timeoutMs)
-    const wrapper = this.#host.taskStarting?.(this as Task<unknown>)
+    if (extras !== undefined && extras.timeoutMs !== undefined) this.#armTimeout(extras, extras.timeoutMs)
+    const wrapper = engine.hasObservers ? engine.taskStarting(this) : undefined
     if (typeof work !== 'function') {
       const early = extras?.early
       if (early !== undefined) {
@@ -246,12 +255,9 @@ export class Task<T = unknown> implements TaskHandle<T> {
       return
     }
     let out: T | PromiseLike<T>
+    lastEntered = this
     try {
-      // A function that declares no parameter is called without a signal, so none has to be created.
-      const invoke = (): T | PromiseLike<T> =>
-        work.length === 0 && this.#controller === undefined ? (work as () => T)() : work(this.#ensureController().signal)
-      lastEntered = this
-      out = wrapper === undefined ? invoke() : wrapper(invoke)
+      out = wrapper === undefined ? this.#invoke(work) : wrapper(() => this.#invoke(work))
     } catch (error) {
       this.#complete(false, error)
       return
@@ -266,19 +272,15 @@ export class Task<T = unknown> implements TaskHandle<T> {
     }
   }
 
-  /**
-   * Ends a task that could not be run because of an internal fault (never because of the user's work):
-   * it becomes `failed` with `error`. Does nothing if the task is already final.
-   */
-  abandon(error: unknown): void {
-    if (this.isDone) return
-    this.#work = undefined
-    this.#settle('failed', error)
+  // A function that declares no parameter is called without a signal, so none has to be created.
+  #invoke(work: (signal: AbortSignal) => T | PromiseLike<T>): T | PromiseLike<T> {
+    return work.length === 0 && this.#controller === undefined ? (work as () => T)() : work(this.#ensureController().signal)
   }
 
-  /** The age of the task in ms, measured on the host clock. */
-  ageMs(now: number): number {
-    return now - this.#createdAt
+  #abandon(error: unknown): void {
+    if (this.#state !== 'queued' && this.#state !== 'running') return
+    this.#slot = undefined
+    this.#settle('failed', error)
   }
 
   #promiseSettled(ok: boolean, value: unknown): void {
@@ -309,22 +311,13 @@ export class Task<T = unknown> implements TaskHandle<T> {
   #settle(state: 'succeeded' | 'failed' | 'cancelled', outcome: unknown): void {
     const wasRunning = this.#state === 'running'
     this.#state = state
-    this.#outcome = outcome
-    this.#finishedAt = stamp(this.#host.clock)
+    this.#slot = outcome
+    const engine = this.#engine
+    this.#finishedAt = stamp(engine.clock)
     const extras = this.#extras
-    if (extras !== undefined) {
-      if (extras.timer !== undefined) {
-        this.#host.clock.clearTimeout(extras.timer)
-        extras.timer = undefined
-      }
-      if (extras.onExternalAbort !== undefined) {
-        extras.external!.removeEventListener('abort', extras.onExternalAbort)
-        extras.onExternalAbort = undefined
-        extras.external = undefined
-      }
-    }
+    if (extras !== undefined) this.#release(extras)
     try {
-      this.#host.taskSettled(this as Task<unknown>, wasRunning)
+      engine.taskSettled(this, wasRunning)
     } finally {
       if (extras !== undefined) {
         if (state === 'succeeded') extras.resolveResult?.(outcome)
@@ -335,8 +328,20 @@ export class Task<T = unknown> implements TaskHandle<T> {
     }
   }
 
+  // Drops the timer and the external signal's listener, so a finished task holds nothing armed.
+  #release(extras: TaskExtras): void {
+    if (extras.timer !== undefined) {
+      this.#engine.clock.clearTimeout(extras.timer)
+      extras.timer = undefined
+    }
+    if (extras.onExternalAbort !== undefined) {
+      extras.external!.removeEventListener('abort', extras.onExternalAbort)
+      extras.onExternalAbort = extras.external = undefined
+    }
+  }
+
   #armTimeout(extras: TaskExtras, timeoutMs: number): void {
-    extras.timer = this.#host.clock.setTimeout(() => {
+    extras.timer = this.#engine.clock.setTimeout(() => {
       extras.timer = undefined
       const controller = this.#ensureController()
       if (!controller.signal.aborted) controller.abort(new TimeoutError(timeoutMs, `Task "${this.name}" exceeded its timeout of ${timeoutMs} ms`))
@@ -347,38 +352,13 @@ export class Task<T = unknown> implements TaskHandle<T> {
     let controller = this.#controller
     if (controller === undefined) {
       controller = this.#controller = new AbortController()
-      if (this.#cancelRequested) controller.abort(this.#cancelReason)
+      // Cancelled before it ever started: the signal carries the cancel reason.
+      if (this.#state === 'cancelled' && this.#startedAt === undefined) controller.abort((this.#slot as CancelledError).reason)
     }
     return controller
   }
 
   #ensureExtras(): TaskExtras {
     return (this.#extras ??= {})
-  }
-
-  /** @internal The previous task in the host's `TaskList`. */
-  get prevInList(): Task<any> | undefined {
-    return this.#prevInList
-  }
-
-  /** @internal The next task in the host's `TaskList`. */
-  get nextInList(): Task<any> | undefined {
-    return this.#nextInList
-  }
-
-  /** @internal `TaskList.add`: links this task after `tail` (undefined when the list is empty). */
-  linkAfter(tail: Task<any> | undefined): void {
-    this.#prevInList = tail
-    this.#nextInList = undefined
-    if (tail !== undefined) tail.#nextInList = this
-  }
-
-  /** @internal `TaskList.delete`: joins this task's neighbours to each other and clears its own links. */
-  unlink(): void {
-    const prev = this.#prevInList
-    const next = this.#nextInList
-    if (prev !== undefined) prev.#nextInList = next
-    if (next !== undefined) next.#prevInList = prev
-    this.#prevInList = this.#nextInList = undefined
   }
 }

@@ -629,8 +629,9 @@ describe('PubSub', () => {
     it('the measurement detects one allocation per publish (control)', async () => {
       const pubsub = new PubSub()
       const kept: { last?: unknown } = {}
+      // Large enough to show at any young-generation size the earlier tests left behind (up to 16 MiB semi-spaces).
       pubsub.subscribe('One!', (_m, i: number) => {
-        kept.last = [i]
+        kept.last = new Array(32).fill(i)
       })
       const gcs = await gcsDuring(() => {
         for (let i = 0; i < 1_000_000; i++) pubsub.publish('One!', i)

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vites
 import { CancelledError } from '../../src/errors/cancellation.js'
 import { DuplicateTaskError } from '../../src/errors/errors.js'
 import type { Logger } from '../../src/logging/logger.js'
+import { Future } from '../../src/futures/future.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
+import { createTestApplication } from '../../src/testing/index.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/test-clock.js'
 import { turns } from '../support/event-loop.js'
@@ -409,6 +411,53 @@ describe('TaskManager', () => {
     })
   })
 
+  describe('tasks registered with a Future', () => {
+    it('cancelPendingTask cancels the Future too, also before the task started (IPv8)', async () => {
+      const future = new Future<number>()
+      const handle = manager.registerTask('reply', future)
+      expect(manager.cancelPendingTask('reply', 'no longer needed')).toBe(handle)
+      expect(future.isCancelled).toBe(true)
+      expect(() => future.result()).toThrow(CancelledError)
+      expect(() => future.exception()).toThrow(expect.objectContaining({ reason: 'no longer needed' }))
+      await expect(handle.result).rejects.toBeInstanceOf(CancelledError)
+
+      const running = new Future<number>()
+      const later = manager.registerTask('later', running)
+      await turns(2)
+      expect(later.state).toBe('running')
+      manager.cancelPendingTask('later')
+      expect(running.isCancelled).toBe(true)
+      await expect(later.result).rejects.toBeInstanceOf(CancelledError)
+    })
+
+    it('a Future that finished first keeps its outcome; shutdown cancels the pending ones; after shutdown one is cancelled at once', async () => {
+      const done = new Future<number>()
+      const pending = new Future<number>()
+      const a = manager.registerTask('done', done)
+      manager.registerTask('pending', pending)
+      done.setResult(7)
+      expect(await a.result).toBe(7)
+      expect(manager.cancelPendingTask('done')).toBeUndefined()
+      expect(done.result()).toBe(7)
+      await manager.shutdownTaskManager()
+      expect(pending.isCancelled).toBe(true)
+      const late = new Future<number>()
+      manager.registerTask('late', late)
+      expect(late.isCancelled).toBe(true)
+    })
+
+    it('through a TaskService too', async () => {
+      const app = await createTestApplication({ logger, clock })
+      const viaService = new TaskManager({ name: 'svc', taskService: app.taskService, clock, logger })
+      const future = new Future<string>()
+      viaService.registerTask('reply', future)
+      viaService.cancelPendingTask('reply')
+      expect(future.isCancelled).toBe(true)
+      await viaService.shutdownTaskManager()
+      await app.stop()
+    })
+  })
+
   describe('waitForTasks()', () => {
     it('resolves when every task registered before the call has settled, and never rejects because of them', async () => {
       manager.registerTask('ok', () => 1, { delay: 10 })
@@ -520,7 +569,7 @@ describe('TaskManager', () => {
       await clock.advance(1)
       await shutdown
       const warning = lines.find((l) => l.level === Level.warn && Array.isArray(l.tasks))
-      expect(warning?.tasks).toEqual(['stubborn'])
+      expect(warning?.tasks).toEqual([{ name: 'stubborn', count: 1 }])
       expect(warning?.msg).toContain('stubborn')
       expect(clock.pending).toBe(0)
     })

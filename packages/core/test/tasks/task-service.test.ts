@@ -948,15 +948,12 @@ describe('TaskService', () => {
       await app.stop()
     })
 
-    it.each([
-      [0, RangeError],
-      [-1, RangeError],
-      [1.5, RangeError],
-    ])('rejects max_concurrency %s at start()', async (value, ErrorType) => {
+    it.each([0, -1, 1.5, 'many'])('rejects max_concurrency %s at start() with TSAB_CONFIG_VALUE naming the key, value and limits', async (value) => {
       const app = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false, config: { TaskService: { max_concurrency: value } } })
       apps.push(app)
-      await expect(app.start()).rejects.toThrow(ErrorType)
-      await expect(app.start()).rejects.toThrow(/\[TaskService\] max_concurrency/)
+      const error = await app.start().then(() => undefined, (caught: unknown) => caught)
+      expect(error).toMatchObject({ code: 'TSAB_CONFIG_VALUE' })
+      expect((error as Error).message).toMatch(/^Config \[TaskService\] max_concurrency: expected an integer >= 1 \(or "unlimited"\), got /)
       expect(app.state).toBe('stopped')
     })
   })
