@@ -3,6 +3,7 @@
  * Effect, p-queue and `Promise.all`, each with one subscriber to every finished task. Shared by the in-process
  * throughput benchmark and the fresh-process and allocation children.
  */
+import { PerformanceObserver } from 'node:perf_hooks'
 import { Effect } from 'effect'
 import PQueue from 'p-queue'
 import { collectGarbage } from './harness.js'
@@ -87,4 +88,20 @@ export function runVariant(variant: Variant, n: number): Promise<Elapsed> {
     case 'promiseAll':
       return promiseAllThroughput(n)
   }
+}
+
+/** Runs `variant` once and also returns the share of its wall-clock time spent in garbage-collection pauses (%). */
+export async function runVariantWithGc(variant: Variant, n: number): Promise<Elapsed & { gcPercent: number }> {
+  const pauses: Array<{ start: number; duration: number }> = []
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, duration: entry.duration })
+  })
+  observer.observe({ entryTypes: ['gc'] })
+  const elapsed = await runVariant(variant, n)
+  // GC entries are delivered on a later turn; only the pauses inside the measured window count.
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  observer.disconnect()
+  const inside = pauses.filter((pause) => pause.start >= elapsed.from && pause.start <= elapsed.to)
+  const inGc = inside.reduce((sum, pause) => sum + pause.duration, 0)
+  return { ...elapsed, gcPercent: (inGc / elapsed.wallMs) * 100 }
 }

@@ -5,13 +5,16 @@
  */
 import { collectGarbage, type Benchmark, type MetricSpec } from '../harness.js'
 import { record } from '../fixtures.js'
-import { runVariant, VARIANTS } from '../variants.js'
+import { runVariant, runVariantWithGc, VARIANTS, type Variant } from '../variants.js'
 
 const metrics: Record<string, MetricSpec> = {}
 for (const variant of VARIANTS) {
   metrics[variant] = { unit: 'tasks/s', better: 'higher' }
   metrics[`${variant}Cpu`] = { unit: 'tasks/CPU-s', better: 'higher' }
 }
+// Where the time goes: the share of the run spent in (main-thread) garbage-collection pauses.
+const WITH_GC: readonly Variant[] = ['tsab', 'floor']
+for (const variant of WITH_GC) metrics[`${variant}GcPercent`] = { unit: '% in GC', better: 'lower' }
 
 export const throughput: Benchmark = {
   id: 'throughput',
@@ -33,7 +36,13 @@ export const throughput: Benchmark = {
     const values: Record<string, number> = {}
     for (const variant of VARIANTS) {
       collectGarbage()
-      record(values, variant, ctx.n, await runVariant(variant, ctx.n))
+      if (WITH_GC.includes(variant)) {
+        const measured = await runVariantWithGc(variant, ctx.n)
+        record(values, variant, ctx.n, measured)
+        values[`${variant}GcPercent`] = measured.gcPercent
+      } else {
+        record(values, variant, ctx.n, await runVariant(variant, ctx.n))
+      }
     }
     return values
   },

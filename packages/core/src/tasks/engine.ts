@@ -127,7 +127,8 @@ export class TaskEngine {
   close(reason: unknown): void {
     if (this.#phase === 'closed') return
     this.#phase = 'closed'
-    for (let task = this.#queue.head; task !== undefined; task = this.#queue.head) task.cancel(reason)
+    // Snapshots: cancelling unlinks each task from its list while we go.
+    for (const task of [...this.#queue]) task.cancel(reason)
     for (const task of [...this.#running]) task.cancel(reason)
   }
 
