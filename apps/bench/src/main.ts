@@ -18,10 +18,11 @@ import { idle } from './benchmarks/idle.js'
 import { bullmqThroughput, withRedis } from './benchmarks/bullmq-throughput.js'
 import { measureColdThroughput, throughputFresh } from './benchmarks/throughput-fresh.js'
 import { allocation, measureAllocation } from './benchmarks/allocation.js'
+import { observer } from './benchmarks/observer.js'
 import { answer } from './child.js'
 import { isVariant } from './variants.js'
 
-const BENCHMARKS: readonly Benchmark[] = [throughput, throughputFresh, allocation, scale, startLatency, memory, shutdown, taskManager, idle, ...withRedis(bullmqThroughput)]
+const BENCHMARKS: readonly Benchmark[] = [throughput, throughputFresh, allocation, observer, scale, startLatency, memory, shutdown, taskManager, idle, ...withRedis(bullmqThroughput)]
 
 // `pnpm bench -- --quick` may pass the `--` separator through; options after it still count as options.
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')

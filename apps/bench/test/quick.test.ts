@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
-const EXPECTED = ['throughput', 'throughput-fresh', 'allocation', 'scale', 'start-latency', 'memory', 'shutdown', 'task-manager', 'idle']
+const EXPECTED = ['throughput', 'throughput-fresh', 'allocation', 'observer', 'scale', 'start-latency', 'memory', 'shutdown', 'task-manager', 'idle']
 
 interface Series {
   median: number
@@ -47,7 +47,7 @@ describe('bench --quick', () => {
   })
 
   it('reports every benchmark, in order', () => {
-    // Benchmarks that need a service (bullmq-throughput needs REDIS_URL) may follow the seven of the issue.
+    // Benchmarks that need a service (bullmq-throughput needs REDIS_URL) may follow these.
     expect(report.benchmarks.map((b) => b.id).slice(0, EXPECTED.length)).toEqual(EXPECTED)
   })
 
