@@ -21,6 +21,8 @@ const run = spawnSync(
 let passed = 0
 let failed = 0
 let skipped = 0
+// Files with skipped tests, to say why they were skipped and how to run them.
+const skippedFiles = new Set()
 if (existsSync(report)) {
   const result = JSON.parse(readFileSync(report, 'utf8'))
   passed = result.numPassedTests
@@ -28,11 +30,22 @@ if (existsSync(report)) {
   skipped = result.numPendingTests + result.numTodoTests
   for (const file of result.testResults) {
     if (file.status === 'failed' && !file.assertionResults.some((a) => a.status === 'failed')) failed += 1
+    if (file.assertionResults.some((a) => a.status === 'skipped' || a.status === 'pending' || a.status === 'todo')) {
+      skippedFiles.add(file.name.replace(`${root}`, ''))
+    }
   }
 } else {
   failed = 1 // vitest died before writing its report
 }
 if (run.status !== 0 && failed === 0) failed = 1 // an error outside any test (e.g. an unhandled rejection)
 
+if (skipped > 0 && !process.env.REDIS_URL) {
+  console.log(
+    `\n${skipped} tests were skipped because REDIS_URL is not set (they need a Redis server): ${[...skippedFiles].join(', ')}\n` +
+      'To run them too: start a throwaway Redis (e.g. `redis-server --port 6390 --save "" --daemonize yes`) and run\n' +
+      '  REDIS_URL=redis://127.0.0.1:6390 npm test\n' +
+      '(`bash .ci/run` installs and starts one by itself.)\n',
+  )
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exit(failed > 0 || passed === 0 ? 1 : 0)

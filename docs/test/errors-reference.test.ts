@@ -82,4 +82,11 @@ describe('docs/reference/errors.md', () => {
     expect(classes.length).toBeGreaterThan(0)
     expect(classes.filter((name) => !page.includes(`\`${name}\``))).toEqual([])
   })
+
+  it('names every error class of @tsab/workers', async () => {
+    const workers = (await import('@tsab/workers')) as Record<string, unknown>
+    const classes = errorClasses(workers)
+    expect(classes).toEqual(expect.arrayContaining(['WorkerModuleError', 'WorkerCrashedError']))
+    expect(classes.filter((name) => !page.includes(`\`${name}\``))).toEqual([])
+  })
 })

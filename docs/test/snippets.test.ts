@@ -37,10 +37,10 @@ const tsconfig = {
   include: ['*.ts'],
 }
 
-// Snippets run hermetically: with REDIS_URL set (as in .ci/run) @tsab/bullmq would pick its Redis backend, and
-// TSAB_CONFIG / TSAB__* would change every application's config.
+// Snippets run hermetically: with REDIS_URL set (as in .ci/run) @tsab/bullmq would pick its Redis backend,
+// TSAB_CONFIG / TSAB__* would change every application's config, and PORT would move @tsab/web's first address.
 const snippetEnv: NodeJS.ProcessEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => name !== 'REDIS_URL' && !name.startsWith('TSAB_')),
+  Object.entries(process.env).filter(([name]) => name !== 'REDIS_URL' && name !== 'PORT' && !name.startsWith('TSAB_')),
 )
 snippetEnv.LOG_LEVEL = 'silent'
 

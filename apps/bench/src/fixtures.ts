@@ -25,9 +25,9 @@ export function createGate(): Gate {
 export interface Elapsed {
   wallMs: number
   cpuMs: number
-  /** `performance.now()` at the start and the end of the measurement. */
-  from: number
-  to: number
+  /** `performance.now()` at the start and the end of the measurement (set by {@link stopwatch}). */
+  from?: number
+  to?: number
 }
 
 /** Starts a stopwatch; calling the result reads wall-clock and process CPU time since the start. */

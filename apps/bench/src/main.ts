@@ -19,10 +19,31 @@ import { bullmqThroughput, withRedis } from './benchmarks/bullmq-throughput.js'
 import { measureColdThroughput, throughputFresh } from './benchmarks/throughput-fresh.js'
 import { allocation, measureAllocation } from './benchmarks/allocation.js'
 import { observer } from './benchmarks/observer.js'
+import { web, webOverload } from './benchmarks/web.js'
+import { telemetry } from './benchmarks/telemetry.js'
+import { workers } from './benchmarks/workers.js'
+import { loopMonitor } from './benchmarks/loop-monitor.js'
 import { answer } from './child.js'
 import { isVariant } from './variants.js'
 
-const BENCHMARKS: readonly Benchmark[] = [throughput, throughputFresh, allocation, observer, scale, startLatency, memory, shutdown, taskManager, idle, ...withRedis(bullmqThroughput)]
+const BENCHMARKS: readonly Benchmark[] = [
+  throughput,
+  throughputFresh,
+  allocation,
+  observer,
+  scale,
+  startLatency,
+  memory,
+  shutdown,
+  taskManager,
+  idle,
+  loopMonitor,
+  ...withRedis(bullmqThroughput),
+  web,
+  webOverload,
+  telemetry,
+  workers,
+]
 
 // `pnpm bench -- --quick` may pass the `--` separator through; options after it still count as options.
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')

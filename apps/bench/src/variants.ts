@@ -101,7 +101,9 @@ export async function runVariantWithGc(variant: Variant, n: number): Promise<Ela
   // GC entries are delivered on a later turn; only the pauses inside the measured window count.
   await new Promise((resolve) => setTimeout(resolve, 20))
   observer.disconnect()
-  const inside = pauses.filter((pause) => pause.start >= elapsed.from && pause.start <= elapsed.to)
+  const from = elapsed.from ?? 0
+  const to = elapsed.to ?? Infinity
+  const inside = pauses.filter((pause) => pause.start >= from && pause.start <= to)
   const inGc = inside.reduce((sum, pause) => sum + pause.duration, 0)
   return { ...elapsed, gcPercent: (inGc / elapsed.wallMs) * 100 }
 }

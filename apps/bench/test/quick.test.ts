@@ -31,12 +31,12 @@ describe('bench --quick', () => {
     outDir = mkdtempSync(join(tmpdir(), 'tsab-bench-'))
     const run = spawnSync(process.execPath, ['--expose-gc', join(benchDir, 'dist/main.js'), '--quick', '--out', outDir], {
       encoding: 'utf8',
-      timeout: 90_000,
+      timeout: 150_000,
     })
     stdout = run.stdout
     if (run.status !== 0) throw new Error(`bench --quick exited with ${run.status}: ${run.stderr}`)
     report = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8'))
-  }, 120_000)
+  }, 180_000)
 
   afterAll(() => {
     if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })

@@ -1,9 +1,8 @@
 /**
- * The demo's job kinds (simulated I/O that honours its AbortSignal), the validation of a `POST /jobs` body and
- * the scheduling of jobs on the TaskService. Add a kind by adding an entry to `jobKinds`; HTTP is elsewhere.
+ * The demo's job kinds (simulated I/O that honours its AbortSignal), the JSON schema of a `POST /jobs` body and
+ * the scheduling of jobs as tasks. Add a kind by adding an entry to `jobKinds`; HTTP is in `routes.ts`.
  */
-import { sleep, type Clock, type TaskHandle, type TaskService } from '@tsab/core'
-import { HttpError } from './http-error.js'
+import { OverloadedError, sleep, type Clock, type Schedulable, type TaskHandle, type TaskOptions, type TaskService } from '@tsab/core'
 
 /** The `owner` of every job task: how the StatsService tells jobs from other work. */
 export const JOB_OWNER = 'jobs'
@@ -29,8 +28,8 @@ function between(min: number, max: number): number {
 }
 
 /**
- * The job kinds `POST /jobs` accepts, by name. To add a kind, add an entry: validation, error messages and the
- * per-kind counters pick it up.
+ * The job kinds `POST /jobs` accepts, by name. To add a kind, add an entry: the request schema, the queue jobs and
+ * the per-kind counters pick it up. (A CPU-bound kind would run its work in a worker pool from `run`.)
  *
  * @example
  * ```ts fragment
@@ -71,86 +70,69 @@ export const jobKinds: ReadonlyMap<string, JobKind> = new Map<string, JobKind>([
   ],
 ])
 
-/** A validated `POST /jobs` body. */
+/** A `POST /jobs` body, once Fastify has checked it against {@link jobRequestSchema}. */
 export interface JobRequest {
   /** A key of {@link jobKinds}. */
   kind: string
   /** How many jobs to schedule, 1..{@link MAX_JOBS_PER_REQUEST}. */
   count: number
   /** `true`: enqueue on the QueueService (any instance sharing the Redis may run them); `false`: local tasks. */
-  distributed: boolean
-}
-
-const KNOWN_FIELDS = new Set(['kind', 'count', 'distributed'])
-
-/** A value as it appears in an error message: short, and numbers like `Infinity` stay readable. */
-function show(value: unknown): string {
-  const text = typeof value === 'number' ? String(value) : JSON.stringify(value)
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+  distributed?: boolean
 }
 
 /**
- * Checks a parsed `POST /jobs` body: an object with a known `kind`, an integer `count` in 1..1000 and an optional
- * boolean `distributed` (default `false`), nothing else. Every problem is a 400 with a message that says what to
- * send instead.
+ * The JSON schema of a `POST /jobs` body: a known `kind`, an integer `count` in 1..1000, an optional boolean
+ * `distributed`, nothing else. Fastify checks it before the handler runs (400 naming the field otherwise).
  *
- * @throws {@link HttpError} 400
  * @example
  * ```ts fragment
- * parseJobRequest({ kind: 'email', count: 3 })                    // { kind: 'email', count: 3, distributed: false }
- * parseJobRequest({ kind: 'email', count: 3, distributed: true }) // { kind: 'email', count: 3, distributed: true }
- * parseJobRequest({ kind: 'fax', count: 3 })                      // throws HttpError 400: Unknown job kind "fax"; ...
+ * web.server.post('/jobs', { schema: { body: jobRequestSchema() } }, handler)
  * ```
  */
-export function parseJobRequest(body: unknown): JobRequest {
-  const kinds = [...jobKinds.keys()].join(', ')
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, `Expected a JSON object like {"kind": "email", "count": 3}, got ${show(body)}`)
-  }
-  const fields = body as Record<string, unknown>
-  const unknown = Object.keys(fields).filter((key) => !KNOWN_FIELDS.has(key))
-  if (unknown.length > 0) {
-    throw new HttpError(400, `Unknown field(s) ${unknown.map((key) => `\`${key}\``).join(', ')}; expected only \`kind\`, \`count\` and \`distributed\``)
-  }
-  const { kind, count, distributed } = fields
-  if (kind === undefined) throw new HttpError(400, `Missing field \`kind\`; expected one of: ${kinds}`)
-  if (typeof kind !== 'string' || !jobKinds.has(kind)) {
-    throw new HttpError(400, `Unknown job kind ${show(kind)}; expected one of: ${kinds}`)
-  }
-  if (count === undefined) {
-    throw new HttpError(400, `Missing field \`count\`; expected an integer from 1 to ${MAX_JOBS_PER_REQUEST}`)
-  }
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_JOBS_PER_REQUEST) {
-    throw new HttpError(
-      400,
-      `Expected \`count\` to be an integer from 1 to ${MAX_JOBS_PER_REQUEST}, got ${show(count)} (${typeof count})`,
-    )
-  }
-  if (distributed !== undefined && typeof distributed !== 'boolean') {
-    const type = distributed === null ? 'null' : typeof distributed
-    throw new HttpError(400, `Expected \`distributed\` to be true or false, got ${show(distributed)} (${type})`)
-  }
-  return { kind, count, distributed: distributed ?? false }
+export function jobRequestSchema() {
+  return {
+    type: 'object',
+    properties: {
+      kind: { type: 'string', enum: [...jobKinds.keys()] },
+      count: { type: 'integer', minimum: 1, maximum: MAX_JOBS_PER_REQUEST },
+      distributed: { type: 'boolean' },
+    },
+    required: ['kind', 'count'],
+    additionalProperties: false,
+  } as const
 }
 
+/** Spawns one task (e.g. `taskService.spawn`, or `web.spawnFromRequest` bound to a request). */
+export type Spawn = (task: Schedulable, options: TaskOptions) => TaskHandle
+
 /**
- * Schedules `count` fire-and-forget jobs of `kind`, each a task named `${kind}-job` owned by `'jobs'`.
- * The caller gets the handles at once; the jobs start on a later turn of the event loop.
+ * Schedules `count` fire-and-forget jobs of `kind`, each a task named `${kind}-job` owned by `'jobs'`. All or
+ * nothing: when they would not all fit under `maxQueued` queued tasks, it throws `OverloadedError` and schedules
+ * none (the web layer answers 503 with `retry-after`).
  *
  * @example
  * ```ts fragment
- * const handles = scheduleJobs(app.taskService, { kind: 'email', count: 3 })
+ * const handles = scheduleJobs((task, options) => app.taskService.spawn(task, options), app.taskService, { kind: 'email', count: 3 })
  * console.log(handles.map((handle) => handle.id))
  * ```
  */
-export function scheduleJobs(taskService: TaskService, request: Pick<JobRequest, 'kind' | 'count'>): TaskHandle[] {
+export function scheduleJobs(
+  spawn: Spawn,
+  taskService: TaskService,
+  request: Pick<JobRequest, 'kind' | 'count'>,
+  maxQueued = Infinity,
+): TaskHandle[] {
   const job = jobKinds.get(request.kind)
-  if (job === undefined) throw new HttpError(400, `Unknown job kind ${JSON.stringify(request.kind)}`)
+  if (job === undefined) throw new RangeError(`Expected \`kind\` to be one of ${[...jobKinds.keys()].join(', ')}, got ${JSON.stringify(request.kind)}`)
+  const queued = taskService.stats().queued
+  if (queued + request.count > maxQueued) {
+    throw new OverloadedError(`${request.count} job(s) would not fit: ${queued} tasks queued, [TaskService] max_queued = ${maxQueued}`, maxQueued)
+  }
   const clock = taskService.clock
   const handles: TaskHandle[] = []
   for (let i = 0; i < request.count; i++) {
     // The function declares `signal`, so it receives the task's AbortSignal (aborted on cancel and at shutdown).
-    handles.push(taskService.spawn((signal) => job.run(signal, clock), { name: jobTaskName(request.kind), owner: JOB_OWNER }))
+    handles.push(spawn((signal) => job.run(signal, clock), { name: jobTaskName(request.kind), owner: JOB_OWNER }))
   }
   return handles
 }

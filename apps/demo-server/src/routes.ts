@@ -1,68 +1,52 @@
 /**
- * The demo's HTTP routes: `GET /health`, `POST /jobs` and `GET /tasks`. Each is a few lines that call into the
- * application; serving, errors and limits are the HttpService's, job kinds and validation are in `jobs.ts`,
- * distributed jobs in `queue-jobs.ts`.
+ * The demo's HTTP routes on the WebService: `GET /health` (the demo's status; the probes `/health/live` and
+ * `/health/ready` come with the WebService), `POST /jobs` and `GET /tasks`. Each is a few lines that call into the
+ * application; request checking is Fastify's (JSON schemas), errors and limits are the WebService's.
  */
 import type { QueueService } from '@tsab/bullmq'
-import type { Application } from '@tsab/core'
-import type { HttpService, Route } from './http-service.js'
-import { parseJobRequest, scheduleJobs } from './jobs.js'
+import type { WebService } from '@tsab/web'
+import type { DemoApp } from './demo-app.js'
+import { jobRequestSchema, scheduleJobs, type JobRequest } from './jobs.js'
 import { enqueueJobs } from './queue-jobs.js'
 import type { StatsService } from './stats-service.js'
 
 /** What the demo routes read from. */
 export interface DemoRoutesContext {
-  readonly app: Application
-  readonly http: HttpService
+  readonly app: DemoApp
+  readonly web: WebService
   readonly stats: StatsService
   readonly queues: QueueService
+  /** `[TaskService] max_queued`: a request whose jobs would not all fit is refused whole (503). */
+  readonly maxQueued: number
 }
 
 /**
- * Builds the demo's routes.
+ * Adds the demo's routes to the WebService's Fastify instance.
  *
  * @example
  * ```ts fragment
- * http.addRoutes(demoRoutes({ app, http, stats, queues }))
+ * addDemoRoutes({ app, web, stats, queues, maxQueued: 10_000 })
  * ```
  */
-export function demoRoutes({ app, http, stats, queues }: DemoRoutesContext): Route[] {
-  return [
-    {
-      method: 'GET',
-      path: '/health',
-      handle: () => ({ body: { status: 'ok', app: app.name, state: app.state, uptimeMs: http.uptimeMs } }),
-    },
-    {
-      method: 'POST',
-      path: '/jobs',
-      json: true,
-      handle: async ({ body }) => {
-        // Validate everything first: a bad request must schedule nothing at all.
-        const request = parseJobRequest(body)
-        if (request.distributed) {
-          const ids = await enqueueJobs(queues, request)
-          return { status: 202, body: { ids, distributed: true, backend: queues.backend } }
-        }
-        const handles = scheduleJobs(app.taskService, request)
-        return { status: 202, body: { ids: handles.map((handle) => handle.id) } }
-      },
-    },
-    {
-      method: 'GET',
-      path: '/tasks',
-      handle: async () => {
-        const queueStats = await queues.stats()
-        return {
-          body: {
-            tasks: app.taskService.list(),
-            stats: app.taskService.stats(),
-            byKind: stats.byKind(),
-            distributedByKind: stats.distributedByKind(),
-            queues: { backend: queues.backend, stats: queueStats },
-          },
-        }
-      },
-    },
-  ]
+export function addDemoRoutes({ app, web, stats, queues, maxQueued }: DemoRoutesContext): void {
+  web.server.get('/health', async () => ({ status: 'ok', app: app.name, state: app.state, uptimeMs: app.uptimeMs }))
+
+  web.server.post<{ Body: JobRequest }>('/jobs', { schema: { body: jobRequestSchema() } }, async (request, reply) => {
+    const body = request.body
+    if (body.distributed === true) {
+      const ids = await enqueueJobs(queues, body)
+      return reply.code(202).send({ ids, distributed: true, backend: queues.backend })
+    }
+    // Request-scoped tasks: each job's meta carries this request's id, so its log records name the request.
+    const handles = scheduleJobs((task, options) => web.spawnFromRequest(request, task, options), app.taskService, body, maxQueued)
+    return reply.code(202).send({ ids: handles.map((handle) => handle.id) })
+  })
+
+  web.server.get('/tasks', async () => ({
+    tasks: app.taskService.list(),
+    stats: app.taskService.stats(),
+    byKind: stats.byKind(),
+    distributedByKind: stats.distributedByKind(),
+    queues: { backend: queues.backend, stats: await queues.stats() },
+  }))
 }

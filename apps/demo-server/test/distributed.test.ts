@@ -120,27 +120,27 @@ describe('distributed jobs on the memory backend', () => {
 
 describe('POST /jobs with a bad `distributed` answers 400 and enqueues nothing', () => {
   it.each([
-    ['a string', '"true"', '"true" (string)'],
-    ['a number', '1', '1 (number)'],
-    ['zero', '0', '0 (number)'],
-    ['null', 'null', 'null (null)'],
-    ['an object', '{}', '{} (object)'],
-    ['an array', '[true]', '[true] (object)'],
-  ])('%s', async (_what, value, shown) => {
+    ['a string', '"true"'],
+    ['a number', '1'],
+    ['zero', '0'],
+    ['null', 'null'],
+    ['an object', '{}'],
+    ['an array', '[true]'],
+  ])('%s', async (_what, value) => {
     const { app, url } = await start()
     const before = app.taskService.stats().scheduled
     const res = await postJson(`${url}/jobs`, `{"kind": "email", "count": 2, "distributed": ${value}}`)
     expect(res.status).toBe(400)
-    expect(await res.json()).toEqual({ error: `Expected \`distributed\` to be true or false, got ${shown}` })
+    expect(await res.json()).toEqual({ error: 'Invalid request body: `distributed` must be boolean', statusCode: 400, code: 'FST_ERR_VALIDATION' })
     expect(await app.queues.stats()).toEqual(NO_JOBS)
     expect(await app.queues.list()).toEqual([])
     expect(app.taskService.stats().scheduled).toBe(before)
   })
 
   it.each([
-    ['an unknown kind', { kind: 'fax', count: 2, distributed: true }, 'Unknown job kind "fax"'],
-    ['a bad count', { kind: 'email', count: 1001, distributed: true }, 'Expected `count` to be an integer from 1 to 1000'],
-    ['an unknown field', { kind: 'email', count: 2, distributed: true, delayMs: 5 }, 'Unknown field(s) `delayMs`'],
+    ['an unknown kind', { kind: 'fax', count: 2, distributed: true }, 'Invalid request body: `kind` must be one of: "email", "resize", "fail"'],
+    ['a bad count', { kind: 'email', count: 1001, distributed: true }, 'Invalid request body: `count` must be <= 1000'],
+    ['an unknown field', { kind: 'email', count: 2, distributed: true, delayMs: 5 }, 'Invalid request body: unknown field `delayMs`'],
   ])('the whole request is validated before anything is enqueued: %s', async (_what, body, message) => {
     const { app, url } = await start()
     const res = await postJson(`${url}/jobs`, body)

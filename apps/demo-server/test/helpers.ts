@@ -38,7 +38,8 @@ export async function startDemo(
     },
     DemoApp,
   )
-  return { app, url: app.http.url! }
+  const [address] = await app.web.onListening()
+  return { app, url: `http://${address}` }
 }
 
 /** POSTs `body` (a string is sent as is, anything else as JSON) to `url`. */

@@ -2,18 +2,19 @@
  * Real processes: builds the demo server, runs `node dist/main.js` as a user would, talks to it over HTTP and
  * stops it with real signals; with REDIS_URL set, also two instances sharing distributed jobs on one Redis.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { killServers, startServer } from './server-process.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
-const appDir = fileURLToPath(new URL('../', import.meta.url))
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const coreDist = fileURLToPath(new URL('../../../packages/core/dist/index.js', import.meta.url))
 const bullmqDist = fileURLToPath(new URL('../../../packages/bullmq/dist/index.js', import.meta.url))
+const webDist = fileURLToPath(new URL('../../../packages/web/dist/index.js', import.meta.url))
 const redisUrl = process.env['REDIS_URL'] || undefined
 
 function tsc(project: string): void {
@@ -26,67 +27,12 @@ beforeAll(() => {
   // build it here only on a checkout where it was never built, so two builds never write the same files at once.
   if (!existsSync(coreDist)) tsc('packages/core/tsconfig.build.json')
   if (!existsSync(bullmqDist)) tsc('packages/bullmq/tsconfig.build.json')
+  if (!existsSync(webDist)) tsc('packages/web/tsconfig.build.json')
   tsc('apps/demo-server/tsconfig.build.json')
   if (!existsSync(main)) throw new Error(`the build produced no ${main}`)
 }, 120_000)
 
-const children: ChildProcess[] = []
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-})
-
-interface Server {
-  lines: Array<Record<string, unknown>>
-  /** Resolves with the first log line whose `msg` matches. */
-  waitForLog(pattern: RegExp): Promise<Record<string, unknown>>
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  child: ChildProcess
-}
-
-function startServer(env: Record<string, string>): Server {
-  const { PORT: _port, TSAB__WEB__LISTEN: _listen, ...inherited } = process.env
-  const child = spawn(process.execPath, [main], {
-    cwd: appDir,
-    // The memory backend unless a test asks for Redis: a REDIS_URL in the environment must not change these tests.
-    env: { ...inherited, LOG_LEVEL: 'info', LOG_PRETTY: '', TSAB__QUEUESERVICE__BACKEND: 'memory', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  const lines: Array<Record<string, unknown>> = []
-  const waiters: Array<{ pattern: RegExp; resolve: (line: Record<string, unknown>) => void }> = []
-  let buffer = ''
-  let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk))
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>
-      buffer = buffer.slice(nl + 1)
-      lines.push(line)
-      for (const waiter of [...waiters]) {
-        if (!waiter.pattern.test(String(line['msg']))) continue
-        waiters.splice(waiters.indexOf(waiter), 1)
-        waiter.resolve(line)
-      }
-    }
-  })
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  )
-  return {
-    child,
-    lines,
-    exited,
-    waitForLog(pattern) {
-      const seen = lines.find((line) => pattern.test(String(line['msg'])))
-      if (seen !== undefined) return Promise.resolve(seen)
-      return new Promise((resolve, reject) => {
-        waiters.push({ pattern, resolve })
-        void exited.then(({ code }) => reject(new Error(`server exited (${code}) before logging ${pattern}:\n${stderr}`)))
-      })
-    },
-  }
-}
+afterEach(killServers)
 
 describe('the built demo server in a real process', () => {
   it.each([
@@ -102,6 +48,7 @@ describe('the built demo server in a real process', () => {
     const health = await fetch(`${url}/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ status: 'ok', app: 'demo-server', state: 'running' })
+    expect(await (await fetch(`${url}/health/ready`)).json()).toEqual({ status: 'ready' })
     const jobs = await fetch(`${url}/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -76,29 +76,35 @@ describe('GET /tasks', () => {
 })
 
 describe('unknown routes and methods', () => {
-  it('answers 404 JSON listing the routes for an unknown path', async () => {
+  it('answers 404 JSON naming the method and path for an unknown path', async () => {
     const url = await start()
     const res = await fetch(`${url}/nope?x=1`)
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
-    expect(await res.json()).toEqual({
-      error: 'No route for GET /nope; routes: GET /health, POST /jobs, GET /tasks',
-    })
+    expect(await res.json()).toEqual({ error: 'No route for GET /nope', statusCode: 404 })
   })
 
   it.each([
     ['PUT', '/jobs', 'POST'],
     ['GET', '/jobs', 'POST'],
-    ['DELETE', '/health', 'GET'],
-    ['POST', '/tasks', 'GET'],
+    ['DELETE', '/health', 'GET, HEAD'],
+    ['POST', '/tasks', 'GET, HEAD'],
   ])('answers 405 with an Allow header for %s %s', async (method, path, allow) => {
     const url = await start()
     const before = app!.taskService.stats().scheduled
     const res = await fetch(`${url}${path}`, { method })
     expect(res.status).toBe(405)
     expect(res.headers.get('allow')).toBe(allow)
-    expect(await res.json()).toEqual({ error: `Method ${method} is not allowed on ${path}; use ${allow}` })
+    expect(await res.json()).toEqual({ error: `Method ${method} is not allowed on ${path}; use ${allow}`, statusCode: 405 })
     expect(app!.taskService.stats().scheduled).toBe(before)
+  })
+})
+
+describe('the WebService probes', () => {
+  it('GET /health/live and /health/ready answer next to the demo\'s own GET /health', async () => {
+    const url = await start()
+    expect(await (await fetch(`${url}/health/live`)).json()).toEqual({ status: 'ok' })
+    expect(await (await fetch(`${url}/health/ready`)).json()).toEqual({ status: 'ready' })
   })
 })
 
@@ -107,7 +113,7 @@ describe('job kinds and the StatsService counters', () => {
     const url = await start()
     await postJson(`${url}/jobs`, { kind: 'email', count: 2 })
     await postJson(`${url}/jobs`, { kind: 'fail', count: 2 })
-    const [resize] = scheduleJobs(app!.taskService, { kind: 'resize', count: 1 })
+    const [resize] = scheduleJobs((task, options) => app!.taskService.spawn(task, options), app!.taskService, { kind: 'resize', count: 1 })
     resize!.cancel('not needed')
     await waitUntil(() => {
       const { email, fail } = app!.stats.byKind()
@@ -132,7 +138,7 @@ describe('job kinds and the StatsService counters', () => {
 
   it('a running job stops as soon as its signal aborts and ends cancelled', async () => {
     await start()
-    const [job] = scheduleJobs(app!.taskService, { kind: 'resize', count: 1 }) // 200-600 ms of simulated I/O
+    const [job] = scheduleJobs((task, options) => app!.taskService.spawn(task, options), app!.taskService, { kind: 'resize', count: 1 }) // 200-600 ms of simulated I/O
     await waitUntil(() => job!.state === 'running')
     job!.cancel('changed my mind')
     await job!.settled
@@ -154,32 +160,31 @@ describe('job kinds and the StatsService counters', () => {
   })
 })
 
-describe('HttpService.addRoute()', () => {
-  it('refuses a second route for the same method and path, keeping the first', async () => {
+describe('request-scoped jobs', () => {
+  it('each job task carries the id of the request that scheduled it', async () => {
     const url = await start()
-    expect(() => app!.http.addRoute({ method: 'GET', path: '/health', handle: () => ({ body: 'second' }) })).toThrow(
-      expect.objectContaining({ code: 'HTTP_DUPLICATE_ROUTE', message: 'Route GET /health is already defined' }),
-    )
-    expect(((await (await fetch(`${url}/health`)).json()) as { status: string }).status).toBe('ok')
+    const res = await postJson(`${url}/jobs`, { kind: 'resize', count: 2 })
+    const { ids } = (await res.json()) as { ids: number[] }
+    const jobs = app!.taskService.list().filter((info) => ids.includes(info.id))
+    expect(jobs).toHaveLength(2)
+    const [first, second] = jobs.map((info) => info.meta?.['requestId'])
+    expect(first).toEqual(expect.any(String))
+    expect(second).toBe(first)
   })
+})
 
-  it('answers 500 JSON and logs the error when a handler throws something unexpected', async () => {
-    const { logger, lines } = memoryLogger()
-    const started = await startDemo({ logger })
+describe('load shedding with [TaskService] max_queued', () => {
+  it('refuses a request whose jobs would not all fit with 503 and retry-after, scheduling none of them', async () => {
+    const started = await startDemo({ config: { TaskService: { max_concurrency: 1, max_queued: 10 } } })
     app = started.app
-    const url = started.url
-    app!.http.addRoute({
-      method: 'GET',
-      path: '/boom',
-      handle: () => {
-        throw new Error('bug')
-      },
-    })
-    const res = await fetch(`${url}/boom`)
-    expect(res.status).toBe(500)
-    expect(await res.json()).toEqual({ error: 'Internal server error' })
-    expect(lines).toContainEqual(
-      expect.objectContaining({ level: 50, msg: 'Request failed', method: 'GET', url: '/boom', err: expect.objectContaining({ message: 'bug' }) }),
-    )
+    expect((await postJson(`${started.url}/jobs`, { kind: 'resize', count: 8 })).status).toBe(202)
+    await waitUntil(() => app!.taskService.stats().running >= 1)
+    const before = app!.taskService.stats().scheduled
+    const refused = await postJson(`${started.url}/jobs`, { kind: 'resize', count: 5 })
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(await refused.json()).toEqual({ error: 'The server is overloaded; retry in 1 s', statusCode: 503, code: 'TSAB_OVERLOADED' })
+    expect(app!.taskService.stats().scheduled).toBe(before)
+    expect((await postJson(`${started.url}/jobs`, { kind: 'resize', count: 2 })).status).toBe(202)
   })
 })

@@ -18,6 +18,7 @@ import type { EnqueueRequest, JobDefinition, QueueBackend } from './internal/bac
 import { BullmqBackend } from './internal/bullmq-backend.js'
 import { assertJsonPayload } from './internal/json-payload.js'
 import { MemoryBackend } from './internal/memory-backend.js'
+import { readQueueSettings, type QueueSettings } from './internal/queue-settings.js'
 import { UndefinedJobError } from './queue-errors.js'
 import type {
   EnqueueOptions,
@@ -31,7 +32,6 @@ import type {
   RepeatOptions,
 } from './queue-types.js'
 
-const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
 const MAX_PRIORITY = 2_097_152
 
 /**
@@ -42,7 +42,9 @@ const MAX_PRIORITY = 2_097_152
  * the work), else `memory` (this process, through the TaskService). `[QueueService] backend = memory` forces the
  * memory backend. Other config, all in `[QueueService]`: `prefix` (Redis key prefix, default `tsab`),
  * `shutdown_timeout` (duration, default `10s`), `lock_duration` and `stalled_interval` (durations, default
- * `30s`: how soon a crashed instance's jobs are taken over).
+ * `30s`: how soon a crashed instance's jobs are taken over). All of it is read when the service is added and
+ * checked then; a bad value makes `app.start()` fail with a message naming `[section] key`, the value and what was
+ * expected, before anything connects.
  *
  * Delivery is at least once: a job whose instance crashes mid-run runs again elsewhere, so make handlers
  * idempotent. Every finished job is published once as `QueueService.job_done!` (`Messages.JobDone`) with a
@@ -66,43 +68,45 @@ export class QueueService extends Service {
   /** The service name. */
   static readonly serviceName = 'QueueService'
 
-  /** Which backend runs the jobs, fixed at construction from the config. */
+  /** Which backend runs the jobs, fixed at construction from the config (`memory` while the config is bad). */
   readonly backend: 'memory' | 'bullmq'
   // Handlers by job name: what this instance is willing to run.
   readonly #definitions = new Map<string, JobDefinition>()
   // Names this instance enqueued to without defining them (they still count in list()/stats()).
   readonly #usedNames = new Set<string>()
   readonly #impl: QueueBackend
+  // The config, checked; or why it is bad (initialize() throws it, so start() fails before anything connects).
+  readonly #settings: QueueSettings | undefined
+  readonly #configError: unknown
   // 'idle' before initialize, 'running' after, 'closed' once finalize began.
   #phase: 'idle' | 'running' | 'closed' = 'idle'
   #started: Promise<void> | undefined
 
   constructor(app: Application) {
     super(app, QueueService.serviceName)
-    const config = app.config
-    const forced = config.getString('QueueService', 'backend')
-    if (forced !== undefined && forced !== 'memory' && forced !== 'bullmq') {
-      throw new RangeError(expectedMessage('[QueueService] backend', '"memory" or "bullmq"', forced))
+    let settings: QueueSettings | undefined
+    try {
+      settings = readQueueSettings(app.config, process.env)
+    } catch (error) {
+      this.#configError = error
     }
-    const url = config.getString('redis', 'url') || process.env.REDIS_URL || undefined
-    this.backend = forced ?? (url !== undefined ? 'bullmq' : 'memory')
+    this.#settings = settings
+    this.backend = settings?.backend ?? 'memory'
     const host = {
       app,
       logger: this.logger,
       definition: (name: string) => this.#definitions.get(name),
       publishDone: (done: JobDone) => app.pubsub.publish(Messages.JobDone, done),
     }
-    if (this.backend === 'bullmq') {
-      if (url === undefined) throw new RangeError('[QueueService] backend = bullmq needs [redis] url or REDIS_URL')
-      this.#impl = new BullmqBackend(host, {
-        url,
-        prefix: config.getString('QueueService', 'prefix', 'tsab'),
-        lockDurationMs: config.getDuration('QueueService', 'lock_duration', 30_000),
-        stalledIntervalMs: config.getDuration('QueueService', 'stalled_interval', 30_000),
-      })
-    } else {
-      this.#impl = new MemoryBackend(host)
-    }
+    this.#impl =
+      settings?.backend === 'bullmq'
+        ? new BullmqBackend(host, {
+            url: settings.url!,
+            prefix: settings.prefix,
+            lockDurationMs: settings.lockDurationMs,
+            stalledIntervalMs: settings.stalledIntervalMs,
+          })
+        : new MemoryBackend(host)
   }
 
   /**
@@ -244,8 +248,12 @@ export class QueueService extends Service {
     return observed(this.#ready().then(() => this.#impl.stats(this.#names(queue))))
   }
 
-  /** Connects (bullmq) and starts running the defined jobs. */
+  /**
+   * Fails with the config error if the config is bad (`TSAB_CONFIG_VALUE`, naming `[section] key`); else connects
+   * (bullmq) and starts running the defined jobs.
+   */
   override async initialize(): Promise<void> {
+    if (this.#settings === undefined) throw this.#configError
     if (this.#phase !== 'idle') return
     this.#phase = 'running'
     await this.#ready()
@@ -259,8 +267,8 @@ export class QueueService extends Service {
   override async finalize(): Promise<void> {
     if (this.#phase === 'closed') return
     this.#phase = 'closed'
-    const timeoutMs = this.app.config.getDuration('QueueService', 'shutdown_timeout', DEFAULT_SHUTDOWN_TIMEOUT_MS)
-    await this.#impl.close(timeoutMs)
+    // Read and checked at construction: nothing in the config can make this throw before the backend is closed.
+    await this.#impl.close(this.#settings?.shutdownTimeoutMs ?? 0)
   }
 
   #ready(): Promise<void> {

@@ -48,9 +48,11 @@ describe('QueueService memory backend (TestClock)', () => {
       const app = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false })
       expect(app.addService(QueueService).backend).toBe('memory')
       const forced = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false, config: { QueueService: { backend: 'redis' } } })
-      expect(() => forced.addService(QueueService)).toThrow(RangeError)
+      forced.addService(QueueService)
+      await expect(forced.start()).rejects.toThrow('Config [QueueService] backend: expected one of "memory", "bullmq", got "redis" (string)')
       const noUrl = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false, config: { QueueService: { backend: 'bullmq' } } })
-      expect(() => noUrl.addService(QueueService)).toThrow(/needs \[redis\] url/)
+      noUrl.addService(QueueService)
+      await expect(noUrl.start()).rejects.toThrow(/"bullmq" needs config \[redis\] url or env REDIS_URL/)
     } finally {
       if (saved !== undefined) process.env.REDIS_URL = saved
     }

@@ -42,9 +42,13 @@ export type { ForeverSpec, ForeverHandle, ForeverInfo } from './tasks/forever-ru
 export type { TaskObserver, TaskRunWrapper } from './tasks/task-observer.js'
 export type { BackoffOptions } from './tasks/backoff.js'
 export type { TaskFunction, Schedulable, TaskState, TaskOptions, TaskHandle, TaskInfo, TaskStats, TaskMeta } from './tasks/task-types.js'
+export type { CronOptions, CronOverlap } from './tasks/cron-options.js'
+export type { CronInfo } from './tasks/cron-schedule.js'
+export { cron, type CronDecoratorOptions } from './tasks/cron-decorator.js'
 
 // config
-export { Config, type ConfigOptions, type ConfigNumberRule, type ConfigDurationRule } from './config/config.js'
+export { Config, type ConfigOptions } from './config/config.js'
+export type { ConfigNumberRule, ConfigDurationRule, ConfigStringRule } from './config/config-rules.js'
 export { parseDuration } from './config/duration.js'
 
 // pubsub

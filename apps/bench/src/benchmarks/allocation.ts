@@ -22,7 +22,7 @@ export async function measureAllocation(variant: Variant, n: number): Promise<{ 
   const run = (count: number): Promise<unknown> => (app !== undefined ? tsabThroughput(app, count) : runVariant(variant, count))
   // A long warm-up, so the measured run executes optimized code: bytes allocated by code that is still being
   // compiled (an interpreter's `arguments` object, say) would blur the figure, most on a busy machine.
-  for (let i = 0; i < 4; i++) await run(Math.min(n, 50_000))
+  for (let i = 0; i < (n >= 50_000 ? 4 : 2); i++) await run(Math.min(n, 50_000))
   collectGarbage()
   let collections = 0
   const observer = new PerformanceObserver((list) => (collections += list.getEntries().length))

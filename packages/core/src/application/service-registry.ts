@@ -1,12 +1,13 @@
 /**
- * The Application's record of its services: registration order, lookup by name or class, and construction
- * (through the DI container when the class is decorated for it, else `new Cls(app)`).
- * When services are initialized or finalized is decided by the Application.
+ * The Application's record of its services and modules: registration order, lookup by name or class, and
+ * construction (through the DI container when the class is decorated for it, else `new Cls(app)`).
+ * When services are initialized or finalized is decided by the lifecycle runner.
  */
 import 'reflect-metadata'
 import type { DependencyContainer } from 'tsyringe'
 import { DuplicateServiceError, ServiceNotFoundError } from '../errors/errors.js'
 import { expectedMessage } from '../internal/validate.js'
+import type { Module, ModuleClass } from '../service/module.js'
 import { Service, type ServiceClass } from '../service/service.js'
 
 // tsyringe keeps the tokens given with @inject() under this metadata key.
@@ -44,14 +45,45 @@ function resolveFresh<S>(container: DependencyContainer, Cls: new (...args: unkn
   }
 }
 
-/** Services in registration order, with lookup by name and by class. @internal */
+/** Services in registration order, with lookup by name and by class; modules by class, in add order. @internal */
 export class ServiceRegistry {
   // Registration order: the init order, reversed for finalize.
   readonly #ordered: Service[] = []
   readonly #byName = new Map<string, Service>()
+  readonly #modules = new Map<ModuleClass, Module>()
 
   get ordered(): readonly Service[] {
     return this.#ordered
+  }
+
+  /** The modules in add order. */
+  modules(): Module[] {
+    return [...this.#modules.values()]
+  }
+
+  /**
+   * Constructs (see {@link ServiceRegistry.construct}) and registers a service, in this registry and in
+   * `container` under its class and its name. Throws, registering nothing, for a bad argument or a name in use.
+   */
+  register<S extends Service>(app: object, container: DependencyContainer, service: ServiceClass<S> | S): S {
+    const instance = this.construct(app, container, service)
+    this.add(instance)
+    container.registerInstance(instance.constructor as new () => S, instance)
+    container.registerInstance(instance.name, instance)
+    return instance
+  }
+
+  /** The module of class `module`, if one was added. */
+  findModule<M extends Module>(module: ModuleClass<M>): M | undefined {
+    if (typeof module !== 'function') throw new TypeError(expectedMessage('module', 'a Module class', module))
+    return this.#modules.get(module) as M | undefined
+  }
+
+  /** Constructs `new module(app)` and keeps it. */
+  addModule<M extends Module>(app: unknown, module: ModuleClass<M>): M {
+    const instance = new module(app as never)
+    this.#modules.set(module, instance)
+    return instance
   }
 
   names(): string[] {

@@ -2,44 +2,22 @@
  * `Config`: sectioned configuration in four layers (defaults < `options.config` < config file < `TSAB__` environment
  * variables) with typed getters. Reading files lives in `config-file.ts`, INI syntax in `ini.ts`, durations in `duration.ts`.
  */
-import { ErrorCodes } from '../errors/codes.js'
-import { TsabError } from '../errors/tsab-error.js'
-import { assertNonEmptyString, describeValue, expectedMessage } from '../internal/validate.js'
-import { type ConfigSections, loadConfigFile } from './config-file.js'
+import { assertNonEmptyString, expectedMessage } from '../internal/validate.js'
+import type { ConfigSections } from './config-file.js'
+import { isObject, readLayers, type ConfigOptions } from './config-layers.js'
+import {
+  configValueError as valueError,
+  numberRuleText as ruleText,
+  satisfiesNumberRule as satisfies,
+  satisfiesStringRule,
+  stringRuleText,
+  type ConfigDurationRule,
+  type ConfigNumberRule,
+  type ConfigStringRule,
+} from './config-rules.js'
 import { parseDuration } from './duration.js'
 
-/**
- * Where a {@link Config} takes its values from. Every field is optional.
- *
- * @example
- * ```ts
- * import { Config, type ConfigOptions } from '@tsab/core'
- * const options: ConfigOptions = { config: { web: { listen: '127.0.0.1:8080' } }, env: {} }
- * console.log(new Config(options).get('web', 'listen')) // 127.0.0.1:8080
- * ```
- */
-export interface ConfigOptions {
-  /**
-   * Values given in code: section name → key → value. Overrides defaults; overridden by the file and the environment.
-   * @default no values
-   */
-  config?: Record<string, Record<string, unknown>>
-  /**
-   * Path of a config file, read once by the constructor: `.json` (an object of section objects) or
-   * `.ini` / `.conf` / `.cfg`. Relative paths are resolved against the working directory.
-   * @default `env.TSAB_CONFIG` when set and not empty, else no file
-   */
-  configFile?: string
-  /**
-   * The environment to read `TSAB_CONFIG` and `TSAB__<SECTION>__<KEY>` overrides from. It is copied once by the
-   * constructor; later changes to it are not seen.
-   * @default `process.env`
-   */
-  env?: Record<string, string | undefined>
-}
-
-/** Prefix of environment overrides: `TSAB__<SECTION>__<KEY>=value`. */
-const ENV_PREFIX = 'TSAB__'
+export type { ConfigOptions } from './config-layers.js'
 
 /** Words {@link Config.getBoolean} accepts, lower case. */
 const INFINITY_WORDS = new Set(['infinity', 'unlimited'])
@@ -48,50 +26,6 @@ const FALSE_WORDS = new Set(['no', 'false', 'off', '0'])
 
 /** A plain decimal number, optionally signed, with an optional exponent; rejects hex, `Infinity` and blanks inside. */
 const NUMBER_PATTERN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
-
-/**
- * Limits for {@link Config.getNumber}: a value outside them fails with `TSAB_CONFIG_VALUE` naming `[section] key`,
- * the value and the limits. Check config in `initialize()`, so a bad value stops the start, never the shutdown.
- *
- * @example
- * ```ts
- * import { Config } from '@tsab/core'
- * const config = new Config({ config: { web: { body_limit: -1 } }, env: {} })
- * try {
- *   config.getNumber('web', 'body_limit', 1_048_576, { min: 1, integer: true })
- * } catch (error) {
- *   console.log((error as Error).message) // Config [web] body_limit: expected an integer >= 1, got -1 (number)
- * }
- * ```
- */
-export interface ConfigNumberRule {
-  /** Smallest allowed value (inclusive unless `exclusiveMin`). */
-  min?: number
-  /** `min` itself is not allowed. */
-  exclusiveMin?: boolean
-  /** Largest allowed value (inclusive). */
-  max?: number
-  /** Must be a whole number. */
-  integer?: boolean
-  /** `Infinity`, `"Infinity"` and `"unlimited"` are accepted as `Infinity`. */
-  allowInfinity?: boolean
-}
-
-/**
- * Limits for {@link Config.getDuration}, in milliseconds (after the unit is applied).
- *
- * @example
- * ```ts
- * import { Config } from '@tsab/core'
- * const config = new Config({ config: { web: { shutdown_timeout: '0s' } }, env: {} })
- * try {
- *   config.getDuration('web', 'shutdown_timeout', 10_000, { min: 0, exclusiveMin: true, max: 3_600_000 })
- * } catch (error) {
- *   console.log((error as Error).message.startsWith('Config [web] shutdown_timeout: expected a duration > 0')) // true
- * }
- * ```
- */
-export type ConfigDurationRule = Omit<ConfigNumberRule, 'allowInfinity'>
 
 /**
  * Sectioned configuration with four layers and typed getters, in the spirit of ASAB's `Config`.
@@ -118,13 +52,13 @@ export type ConfigDurationRule = Omit<ConfigNumberRule, 'allowInfinity'>
  */
 export class Config {
   // lowest layer; addDefaults writes here and only here
-  #defaults: ConfigSections = new Map()
+  readonly #defaults: ConfigSections = new Map()
   // values from code, fixed at construction
-  #object: ConfigSections = new Map()
+  readonly #object: ConfigSections
   // values from the config file, fixed at construction
-  #file: ConfigSections = new Map()
+  readonly #file: ConfigSections
   // lower-cased section → lower-cased key → value, so lookups can match env names case-insensitively
-  #env: Map<string, Map<string, string>> = new Map()
+  readonly #env: Map<string, Map<string, string>>
 
   /**
    * Builds the layers: copies `options.config`, reads and parses the config file (synchronously) and copies the
@@ -141,41 +75,10 @@ export class Config {
    * ```
    */
   constructor(options: ConfigOptions = {}) {
-    if (!isObject(options)) throw new TypeError(expectedMessage('options', 'an object', options))
-    const { config, configFile, env = process.env } = options
-    if (!isObject(env)) throw new TypeError(expectedMessage('options.env', 'an object', env))
-    if (config !== undefined) {
-      if (!isObject(config)) throw new TypeError(expectedMessage('options.config', 'an object of sections', config))
-      for (const [name, values] of Object.entries(config)) {
-        if (!isObject(values)) {
-          throw new TypeError(expectedMessage(`options.config[${JSON.stringify(name)}]`, 'an object', values))
-        }
-      }
-    }
-    if (configFile !== undefined) assertNonEmptyString('options.configFile', configFile)
-
-    if (config !== undefined) {
-      for (const [name, values] of Object.entries(config)) {
-        this.#object.set(name, definedEntries(values as Record<string, unknown>))
-      }
-    }
-    const envFile = env.TSAB_CONFIG
-    const file = configFile ?? (typeof envFile === 'string' && envFile !== '' ? envFile : undefined)
-    if (file !== undefined) this.#file = loadConfigFile(file)
-    for (const [name, value] of Object.entries(env)) {
-      if (typeof value !== 'string' || !name.startsWith(ENV_PREFIX)) continue
-      const rest = name.slice(ENV_PREFIX.length)
-      const split = rest.indexOf('__')
-      if (split <= 0 || split + 2 >= rest.length) continue
-      const section = rest.slice(0, split).toLowerCase()
-      const key = rest.slice(split + 2).toLowerCase()
-      let keys = this.#env.get(section)
-      if (keys === undefined) {
-        keys = new Map()
-        this.#env.set(section, keys)
-      }
-      keys.set(key, value)
-    }
+    const layers = readLayers(options)
+    this.#object = layers.object
+    this.#file = layers.file
+    this.#env = layers.env
   }
 
   /**
@@ -201,9 +104,10 @@ export class Config {
   /**
    * `[section] key` as a string. Numbers, booleans and bigints are converted with `String()`.
    *
-   * A missing key (or a JSON `null`) gives `fallback`, or `undefined` without one.
+   * A missing key (or a JSON `null`) gives `fallback`, or `undefined` without one. With `rule`, a configured value
+   * must be one of `rule.oneOf` and match `rule.pattern`.
    *
-   * @throws {@link TsabError} `TSAB_CONFIG_VALUE` when the value is an object or array
+   * @throws {@link TsabError} `TSAB_CONFIG_VALUE` when the value is an object or array, or breaks `rule`
    * @throws `TypeError` for a bad `section`, `key` or `fallback`
    * @example
    * ```ts
@@ -213,13 +117,17 @@ export class Config {
    * ```
    */
   getString(section: string, key: string): string | undefined
-  getString(section: string, key: string, fallback: string): string
-  getString(section: string, key: string, fallback?: string): string | undefined {
+  getString(section: string, key: string, fallback: string, rule?: ConfigStringRule): string
+  getString(section: string, key: string, fallback: undefined, rule: ConfigStringRule): string | undefined
+  getString(section: string, key: string, fallback?: string, rule?: ConfigStringRule): string | undefined {
     const value = this.#typedLookup(section, key, fallback, 'string')
     if (value === undefined) return fallback
-    if (typeof value === 'string') return value
-    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
-    throw valueError(section, key, value, 'a string')
+    let text: string
+    if (typeof value === 'string') text = value
+    else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value)
+    else throw valueError(section, key, value, stringRuleText(rule))
+    if (rule !== undefined && !satisfiesStringRule(text, rule)) throw valueError(section, key, value, stringRuleText(rule))
+    return text
   }
 
   /**
@@ -463,37 +371,4 @@ export class Config {
     const value = this.#lookup(section, key)
     return value === null ? undefined : value
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** A section's own entries without `undefined` values, as a Map. */
-function definedEntries(values: Record<string, unknown>): Map<string, unknown> {
-  return new Map(Object.entries(values).filter(([, value]) => value !== undefined))
-}
-
-/** Limits a config number must respect (see {@link Config.getNumber}). */
-function satisfies(value: number, rule: ConfigNumberRule): boolean {
-  if (rule.integer && value !== Infinity && !Number.isInteger(value)) return false
-  if (rule.min !== undefined && (rule.exclusiveMin ? value <= rule.min : value < rule.min)) return false
-  if (rule.max !== undefined && value > rule.max) return false
-  return true
-}
-
-function ruleText(rule: ConfigNumberRule): string {
-  const parts = [rule.integer ? 'an integer' : 'a finite number']
-  if (rule.min !== undefined) parts.push(`${rule.exclusiveMin ? '>' : '>='} ${rule.min}`)
-  if (rule.max !== undefined) parts.push(`<= ${rule.max}`)
-  if (rule.allowInfinity) parts.push('(or "unlimited")')
-  return parts.join(' ')
-}
-
-function valueError(section: string, key: string, value: unknown, expectation: string, cause?: unknown): TsabError {
-  return new TsabError(
-    ErrorCodes.ConfigValue,
-    `Config [${section}] ${key}: expected ${expectation}, got ${describeValue(value)}`,
-    cause === undefined ? undefined : { cause },
-  )
 }

@@ -33,7 +33,7 @@ export interface NameCount {
 export interface NameSummary {
   /** How many names there were in all (with repeats). */
   readonly total: number
-  /** The groups, most frequent first (ties in first-seen order), at most `limit` of them. */
+  /** The groups, most frequent first (ties in first-seen order), at most `limit` of them; long names cut. */
   readonly groups: NameCount[]
   /** How many groups were cut off. */
   readonly more: number
@@ -64,12 +64,9 @@ export function summarizeNames(names: Iterable<string>, limit = 50): NameSummary
   }
   // Array.prototype.sort is stable: equal counts keep first-seen order.
   const all = [...counts].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count)
-  const groups = all.slice(0, limit)
+  const groups = all.slice(0, limit).map(({ name, count }) => ({ name: name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name, count }))
   const more = all.length - groups.length
-  const shown = groups.map(({ name, count }) => {
-    const short = name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH - 1)}…` : name
-    return count > 1 ? `${short} ×${count}` : short
-  })
+  const shown = groups.map(({ name, count }) => (count > 1 ? `${name} ×${count}` : name))
   const text = total === 0 ? '(none)' : `${shown.join(', ')}${more > 0 ? ` … and ${more} more` : ''}`
   return { total, groups, more, text }
 }

@@ -5,6 +5,7 @@
  */
 import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino'
 import type { InjectionToken } from 'tsyringe'
+import { boundedDestination, type LineDestination } from './bounded-destination.js'
 
 /**
  * The logger type used everywhere in tsab: a pino logger.
@@ -55,7 +56,10 @@ export interface CreateLoggerOptions {
 }
 
 /**
- * Makes a pino logger with tsab's defaults: `err` serialised with its stack and `cause`, level from the options.
+ * Makes a pino logger with tsab's defaults: `err` serialised with its stack and `cause`, level from the options,
+ * and no line longer than 16 KiB: an oversized record is rewritten into a valid JSON line whose long strings and
+ * lists are cut (marked `truncated`), so `process.exit` can never leave half a JSON object behind. Pretty output
+ * (`pretty: true`) is for people and is not bounded.
  *
  * @example
  * ```ts
@@ -74,5 +78,6 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     pinoOptions.transport = { target: 'pino-pretty', options: { colorize: process.stdout.isTTY === true } }
     return pino(pinoOptions)
   }
-  return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination)
+  const destination = (options.destination ?? pino.destination(process.stdout.fd ?? 1)) as unknown as LineDestination
+  return pino(pinoOptions, boundedDestination(destination) as unknown as pino.DestinationStream)
 }

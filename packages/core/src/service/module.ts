@@ -52,6 +52,10 @@ export abstract class Module {
   /** Called at init-time, before the services. */
   initialize(): void | Promise<void> {}
 
-  /** Called at exit-time, after the services. */
+  /**
+   * Called at exit-time, after the services, in reverse add order. Like a service's, it has its own deadline
+   * (`[Application] finalize_timeout`, within its share of the exit budget): `signal` aborts with a `TimeoutError`
+   * when its time is up, and a finalize still running a little later is abandoned.
+   */
   finalize(_signal?: AbortSignal): void | Promise<void> {}
 }

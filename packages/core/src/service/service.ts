@@ -96,6 +96,24 @@ export abstract class Service {
   initialize(): void | Promise<void> {}
 
   /**
+   * Called once at the end of init-time, in registration order, after every module and service and the application's
+   * own `initialize()` completed (for a service added while running: right after its `initialize()`). Start serving
+   * here what needs everything else to be ready: a web server binds its port once every service added its routes.
+   * A throw aborts the start like a failing `initialize()` (the service is still finalized).
+   *
+   * @example
+   * ```ts
+   * import { Service } from '@tsab/core'
+   * class Listener extends Service {
+   *   override async afterInitialize() {
+   *     this.logger.info('every service is initialized; accepting work now')
+   *   }
+   * }
+   * ```
+   */
+  afterInitialize(): void | Promise<void> {}
+
+  /**
    * Called once at the start of exit-time, for every service in reverse registration order, **before any service
    * (and the application's own `finalize()`) is finalized**: stop taking new work and let the work in flight finish
    * (a web server stops accepting and drains its requests; a queue consumer stops fetching jobs). Everything else

@@ -1,16 +1,15 @@
 /**
- * `TaskManager`: IPv8's named, delayed and periodic tasks — the registry of task names. How a registration runs
- * is `periodic-task.ts`; its checks `task-registration.ts`; the stuck-task checker `task-age-checker.ts`; the
- * shutdown sequence `task-manager-shutdown.ts`. Tasks run on the TaskService when the manager has one, else on
- * the manager's own engine (`engine.ts`).
+ * `TaskManager`: IPv8's named, delayed and periodic tasks, and cron schedules — the public API over the registry of
+ * names (`task-registry.ts`). How a registration runs is `periodic-task.ts` (a cron schedule `cron-schedule.ts`); its
+ * checks `task-registration.ts`; where tasks start `task-launcher.ts`; the stuck-task checker `task-age-checker.ts`;
+ * the shutdown sequence `task-manager-shutdown.ts`.
  */
-import { realClock, type Clock } from '../clock/clock.js'
-import { CancelledError } from '../errors/cancellation.js'
+import { realClock } from '../clock/clock.js'
 import { DuplicateTaskError } from '../errors/errors.js'
 import { defaultLogger } from '../internal/default-logger.js'
 import { guardLogger } from '../internal/guarded-logger.js'
-import { observed, rejected } from '../internal/observed.js'
-import { Waiter, assertOptionalClock, observe } from '../internal/waiter.js'
+import { observed } from '../internal/observed.js'
+import { assertOptionalClock } from '../internal/waiter.js'
 import {
   assertFunction,
   assertNonEmptyString,
@@ -21,21 +20,16 @@ import {
   assertString,
   expectedMessage,
 } from '../internal/validate.js'
-import type { Logger } from '../logging/logger.js'
-import { TaskEngine } from './engine.js'
-import { createPeriodicTask } from './periodic-task.js'
-import { TaskAgeChecker } from './task-age-checker.js'
-import { ShutdownTasks, waitForSettled } from './task-manager-shutdown.js'
-import { cancelFutureWith, checkRegistration, isFinal, type Timing } from './task-registration.js'
-import { TaskRegistry } from './task-registry.js'
-import type { TaskService } from './task-service.js'
+import type { CronOptions } from './cron-options.js'
+import type { CronInfo } from './cron-schedule.js'
+import { ManagerCore } from './task-manager-core.js'
+import { checkCron, checkRegistration } from './task-registration.js'
 import type { RegisterOptions, TaskManagerOptions } from './task-manager-options.js'
-import type { Schedulable, TaskFunction, TaskHandle } from './task-types.js'
+import type { TaskFunction, TaskHandle } from './task-types.js'
 
 export type { RegisterOptions, TaskManagerOptions } from './task-manager-options.js'
 
 const DEFAULT_MAX_TASK_AGE_MS = 10 * 60_000
-const noop = (): void => {}
 
 /**
  * Named, delayed and periodic tasks with IPv8's `TaskManager` API, minus its sharp edges.
@@ -63,22 +57,8 @@ const noop = (): void => {}
  * ```
  */
 export class TaskManager {
-  readonly #name: string
-  readonly #taskService: TaskService | undefined
-  readonly #logger: Logger
-  readonly #clock: Clock
-  // Which task is active under which name, and which tasks have not settled yet.
-  readonly #tasks = new TaskRegistry()
-  // One counter per manager for anonymous names.
-  #anonymousCount = 0
-  readonly #shutdownTasks: ShutdownTasks
-  // Set once shutdown began; the same promise is returned by every later call.
-  #shutdown: Promise<void> | undefined
-  // Set synchronously when shutdown begins (before #shutdown is assigned), so nothing re-arms during it.
-  #isShutdown = false
-  readonly #checker: TaskAgeChecker
-  // Runs the tasks when there is no TaskService (created on first use).
-  #engine: TaskEngine | undefined
+  // The registry, the launcher, the checker and the shutdown sequence behind this API.
+  readonly #core: ManagerCore
 
   /**
    * Creates a manager; nothing runs until a task is registered.
@@ -98,23 +78,18 @@ export class TaskManager {
     }
     assertNumber('options.maxTaskAgeMs', maxTaskAgeMs, { min: 0, exclusiveMin: true, allowInfinity: true })
     assertOptionalClock('options.clock', clock)
-    this.#name = name
-    this.#taskService = taskService
     // Guarded: a broken log destination must never break the bookkeeping of tasks.
-    this.#logger = guardLogger(logger ?? defaultLogger())
-    this.#clock = clock
-    this.#shutdownTasks = new ShutdownTasks(name, this.#logger)
-    this.#checker = new TaskAgeChecker(clock, maxTaskAgeMs, this.#logger, name, () => this.#tasks.entries(), () => this.#tasks.liveCount > 0)
+    this.#core = new ManagerCore(name, taskService, guardLogger(logger ?? defaultLogger()), clock, maxTaskAgeMs)
   }
 
   /** The manager's name (the `owner` of its tasks). */
   get name(): string {
-    return this.#name
+    return this.#core.name
   }
 
   /** True once {@link TaskManager.shutdownTaskManager} has been called. */
   get isShutdown(): boolean {
-    return this.#isShutdown
+    return this.#core.isShutdown
   }
 
   /**
@@ -139,8 +114,8 @@ export class TaskManager {
   registerTask<T>(name: string, task: TaskFunction<T> | PromiseLike<T>, options?: RegisterOptions): TaskHandle<T> {
     assertNonEmptyString('name', name)
     const timing = checkRegistration(task, options)
-    if (this.#tasks.active(name) !== undefined) throw new DuplicateTaskError(name)
-    return this.#register(name, task, timing, undefined)
+    if (this.#core.tasks.active(name) !== undefined) throw new DuplicateTaskError(name)
+    return this.#core.register(name, task, timing, undefined)
   }
 
   /**
@@ -156,10 +131,74 @@ export class TaskManager {
   registerAnonymousTask<T>(baseName: string, task: TaskFunction<T> | PromiseLike<T>, options?: RegisterOptions): TaskHandle<T> {
     assertNonEmptyString('baseName', baseName)
     const timing = checkRegistration(task, options)
-    let name: string
-    do name = `${baseName} ${++this.#anonymousCount}`
-    while (this.#tasks.active(name) !== undefined)
-    return this.#register(name, task, timing, baseName)
+    return this.#core.register(this.#core.anonymousName(baseName), task, timing, baseName)
+  }
+
+  /**
+   * Registers a cron schedule under `name`: `task` runs at every fire time of `pattern` (5 fields, or 6 with seconds
+   * first), read by croner in `options.timezone` across its daylight-saving changes; fire times come from the clock's
+   * wall time, so a `TestClock` drives them. The handle is the schedule's: it settles when the schedule is cancelled
+   * (or fails with a run's error with `stopOnError`). Each run is a task of its own named `name` (on the TaskService:
+   * listed, `task_done!`, `meta` `{ cron, scheduledAt }`); `options.overlap` (`'skip'`, `'wait'`, `'allow'`) decides
+   * what a fire does while the previous run still runs. Never called here; after shutdown, already `cancelled`.
+   * See the cron guide (docs/guides/cron.md) for the details.
+   *
+   * @throws `TypeError`/`RangeError` naming the argument for a bad name, pattern, time zone or option (nothing is
+   *   registered); {@link DuplicateTaskError} when `name` is active
+   * @example
+   * ```ts
+   * import { TaskManager } from '@tsab/core'
+   * import { TestClock } from '@tsab/core/testing'
+   * const clock = new TestClock({ wallTime: new Date('2030-01-01T00:00:00Z') })
+   * const manager = new TaskManager({ clock })
+   * let runs = 0
+   * manager.registerCron('tick', '*\/10 * * * * *', () => { runs++ }, { timezone: 'UTC' })
+   * await clock.advance(60_000)
+   * console.log(runs) // 6
+   * await manager.shutdownTaskManager()
+   * ```
+   */
+  registerCron<T>(name: string, pattern: string, task: TaskFunction<T>, options?: CronOptions): TaskHandle<T> {
+    const { spec, firstAt } = checkCron(name, pattern, task, options, this.#core.clock)
+    if (this.#core.tasks.active(name) !== undefined) throw new DuplicateTaskError(name)
+    return this.#core.registerCron(name, spec, task, firstAt)
+  }
+
+  /**
+   * The next `count` fire times of the active cron schedule `name`, after the clock's wall time now (croner's
+   * `nextRuns`). An unknown name, a task that is not a cron schedule, or one that stopped firing gives `[]`.
+   *
+   * @param count - how many, an integer >= 0 @default 1
+   * @example
+   * ```ts
+   * import { TaskManager } from '@tsab/core'
+   * import { TestClock } from '@tsab/core/testing'
+   * const manager = new TaskManager({ clock: new TestClock({ wallTime: new Date('2030-01-01T00:00:00Z') }) })
+   * manager.registerCron('nightly', '30 2 * * *', () => {}, { timezone: 'UTC' })
+   * console.log(manager.nextRuns('nightly', 2).map((date) => date.toISOString()))
+   * // [ '2030-01-01T02:30:00.000Z', '2030-01-02T02:30:00.000Z' ]
+   * await manager.shutdownTaskManager()
+   * ```
+   */
+  nextRuns(name: string, count = 1): Date[] {
+    assertString('name', name)
+    assertNumber('count', count, { min: 0, integer: true })
+    return this.#core.tasks.activeEntry(name)?.cron?.nextRuns(count) ?? []
+  }
+
+  /**
+   * A snapshot of the active cron schedule `name` (pattern, options, counters of fired, started, skipped and failed
+   * runs, runs in flight, next fire time), or `undefined` for a name that is not an active cron schedule.
+   *
+   * @example
+   * ```ts
+   * const info = manager.cronInfo('report')
+   * if (info !== undefined && info.skipped > 0) console.log(`report skipped ${info.skipped} times`)
+   * ```
+   */
+  cronInfo(name: string): CronInfo | undefined {
+    assertString('name', name)
+    return this.#core.tasks.activeEntry(name)?.cron?.info()
   }
 
   /**
@@ -175,13 +214,7 @@ export class TaskManager {
     assertNonEmptyString('name', name)
     checkRegistration(task, options)
     // Observed: registering can still fail after the wait (e.g. the manager shut down meanwhile).
-    return observed((async () => {
-      // Loop: someone may register the name again while we wait for the old task's cleanup.
-      for (let old = this.cancelPendingTask(name); old !== undefined; old = this.cancelPendingTask(name)) {
-        await old.settled
-      }
-      return this.registerTask(name, task, options)
-    })())
+    return observed(this.#replace(name, task, options))
   }
 
   /**
@@ -196,7 +229,7 @@ export class TaskManager {
    */
   cancelPendingTask(name: string, reason?: unknown): TaskHandle | undefined {
     assertString('name', name)
-    const handle = this.#tasks.release(name)
+    const handle = this.#core.tasks.release(name)
     handle?.cancel(reason)
     return handle
   }
@@ -212,7 +245,7 @@ export class TaskManager {
    */
   cancelAllPendingTasks(reason?: unknown): TaskHandle[] {
     const handles: TaskHandle[] = []
-    for (const name of this.#tasks.names()) {
+    for (const name of this.#core.tasks.names()) {
       const handle = this.cancelPendingTask(name, reason)
       if (handle !== undefined) handles.push(handle)
     }
@@ -229,7 +262,7 @@ export class TaskManager {
    */
   isPendingTaskActive(name: string): boolean {
     assertString('name', name)
-    return this.#tasks.active(name) !== undefined
+    return this.#core.tasks.active(name) !== undefined
   }
 
   /**
@@ -242,7 +275,7 @@ export class TaskManager {
    */
   getTask(name: string): TaskHandle | undefined {
     assertString('name', name)
-    return this.#tasks.active(name)
+    return this.#core.tasks.active(name)
   }
 
   /**
@@ -254,7 +287,7 @@ export class TaskManager {
    * ```
    */
   getTasks(): TaskHandle[] {
-    return this.#tasks.activeHandles()
+    return this.#core.tasks.activeHandles()
   }
 
   /**
@@ -267,7 +300,7 @@ export class TaskManager {
    */
   getAnonymousTasks(baseName: string): TaskHandle[] {
     assertString('baseName', baseName)
-    return this.#tasks.activeHandles(baseName)
+    return this.#core.tasks.activeHandles(baseName)
   }
 
   /**
@@ -283,12 +316,7 @@ export class TaskManager {
     assertOptionalObject('options', options)
     const { signal } = options
     assertOptionalSignal('options.signal', signal)
-    if (signal?.aborted) return rejected(new CancelledError(signal.reason))
-    const all = Promise.all(this.#tasks.live().map((handle) => handle.settled)).then(noop)
-    if (signal === undefined) return all
-    const waiter = new Waiter<void>({ signal })
-    void all.then(() => waiter.resolve())
-    return waiter.promise
+    return this.#core.tasks.waitForLive(signal)
   }
 
   /**
@@ -303,7 +331,7 @@ export class TaskManager {
    */
   registerShutdownTask(fn: () => unknown): void {
     assertFunction('fn', fn)
-    this.#shutdownTasks.add(fn)
+    this.#core.shutdownTasks.add(fn)
   }
 
   /**
@@ -320,14 +348,7 @@ export class TaskManager {
   shutdownTaskManager(options: { timeoutMs?: number } = {}): Promise<void> {
     assertOptionalObject('options', options)
     assertOptionalDuration('options.timeoutMs', options.timeoutMs)
-    if (this.#shutdown === undefined) {
-      this.#isShutdown = true
-      const promise = this.#runShutdown(options.timeoutMs)
-      // The caller gets the rejection; the manager itself never leaves one unhandled.
-      promise.catch(noop)
-      this.#shutdown = promise
-    }
-    return this.#shutdown
+    return this.#core.shutdown(options.timeoutMs)
   }
 
   /**
@@ -342,55 +363,9 @@ export class TaskManager {
     return this.shutdownTaskManager()
   }
 
-  #register<T>(name: string, task: Schedulable<T>, timing: Timing, baseName: string | undefined): TaskHandle<T> {
-    // Observed at once: a promise task never becomes an unhandled rejection, even if cancelled before it starts.
-    if (typeof task !== 'function') observe(task)
-    if (this.#isShutdown) return this.#registerAfterShutdown(name, task)
-    const now = this.#clock.now()
-    const wrapper = createPeriodicTask<T>({
-      work: task,
-      clock: this.#clock,
-      firstRunAt: timing.delay === undefined ? undefined : now + timing.delay,
-      interval: timing.interval,
-      stopOnError: timing.stopOnError,
-      onRunError: (error) => this.#logger.error({ err: error, task: name, owner: this.#name }, `Periodic task "${name}" failed; it keeps running`),
-    })
-    const handle = this.#start(name, wrapper)
-    cancelFutureWith(handle, task)
-    // Refused by a TaskService that is shutting down: already final, never registered.
-    if (isFinal(handle)) return handle
-    const entry = { handle, periodic: timing.interval !== undefined, dueAt: now + (timing.delay ?? 0), baseName }
-    this.#tasks.add(name, entry, () => {
-      if (this.#tasks.liveCount === 0) this.#checker.disarm()
-    })
-    this.#checker.arm()
-    return handle
-  }
-
-  #start<T>(name: string, work: Schedulable<T>): TaskHandle<T> {
-    if (this.#taskService !== undefined) return this.#taskService.spawn(work, { name, owner: this.#name })
-    // Never inside registerTask(): the engine starts it on a later turn, and a task cancelled before never runs.
-    this.#engine ??= new TaskEngine({ clock: this.#clock, logger: this.#logger, startOn: 'macrotask' })
-    return this.#engine.spawn(work, { name, owner: this.#name })
-  }
-
-  #registerAfterShutdown<T>(name: string, task: Schedulable<T>): TaskHandle<T> {
-    this.#logger.warn({ task: name, owner: this.#name }, `Task "${name}" registered after TaskManager "${this.#name}" shut down; it will not run`)
-    // Through the TaskService too, so the refusal is published like any other finished task. Cancelled while
-    // still queued, the function is never called.
-    const handle = this.#start(name, task)
-    cancelFutureWith(handle, task)
-    handle.cancel(`TaskManager "${this.#name}" is shut down`)
-    return handle
-  }
-
-  async #runShutdown(timeoutMs: number | undefined): Promise<void> {
-    this.#checker.disarm()
-    const reason = `TaskManager "${this.#name}" is shutting down`
-    for (const handle of this.#tasks.clear()) handle.cancel(reason)
-    const live = this.#tasks.live()
-    for (const handle of live) handle.cancel(reason)
-    await waitForSettled(live, timeoutMs, this.#clock, this.#logger, this.#name)
-    await this.#shutdownTasks.run()
+  // Loop: someone may register the name again while we wait for the old task's cleanup.
+  async #replace<T>(name: string, task: TaskFunction<T>, options: RegisterOptions | undefined): Promise<TaskHandle<T>> {
+    for (let old = this.cancelPendingTask(name); old !== undefined; old = this.cancelPendingTask(name)) await old.settled
+    return this.registerTask(name, task, options)
   }
 }

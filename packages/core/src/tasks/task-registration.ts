@@ -3,8 +3,18 @@
  * small rules the manager's parts share (when a handle is final, how a registered Future follows its task).
  * The registry itself is `task-registry.ts`, the public API `task-manager.ts`.
  */
+import type { Clock } from '../clock/clock.js'
 import { Future } from '../futures/future.js'
-import { assertBoolean, assertNumber, assertOptionalObject, expectedMessage, isThenable } from '../internal/validate.js'
+import {
+  assertBoolean,
+  assertFunction,
+  assertNonEmptyString,
+  assertNumber,
+  assertOptionalObject,
+  expectedMessage,
+  isThenable,
+} from '../internal/validate.js'
+import { checkCronOptions, firstFireTime, type CronSpec } from './cron-options.js'
 import type { TaskHandle } from './task-types.js'
 
 /** The timing of one registration, checked. @internal */
@@ -54,4 +64,19 @@ export function cancelFutureWith(handle: TaskHandle<unknown>, work: unknown): vo
   const signal = handle.signal
   if (signal.aborted) work.cancel(signal.reason)
   else signal.addEventListener('abort', () => work.cancel(signal.reason), { once: true })
+}
+
+/**
+ * Checks a `registerCron()` call before anything is registered: the name, the function, the pattern and options
+ * (parsed by croner), and that the clock has a wall time. Returns the parsed schedule and its first fire time.
+ * @internal
+ */
+export function checkCron(name: unknown, pattern: unknown, task: unknown, options: unknown, clock: Clock): { spec: CronSpec; firstAt: number } {
+  assertNonEmptyString('name', name)
+  assertFunction('task', task)
+  const spec = checkCronOptions(pattern, options)
+  if (typeof clock.wallNow !== 'function') {
+    throw new TypeError(expectedMessage('options.clock', 'a Clock with wallNow() (cron schedules need the wall time)', clock))
+  }
+  return { spec, firstAt: firstFireTime(spec, clock.wallNow()) }
 }

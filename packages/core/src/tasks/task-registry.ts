@@ -3,14 +3,22 @@
  * settled yet — and the FiberMap rule that a settling task forgets its name only if the name still holds it.
  * Timing, running and shutdown are the manager's other parts.
  */
+import { CancelledError } from '../errors/cancellation.js'
+import { rejected } from '../internal/observed.js'
+import { Waiter } from '../internal/waiter.js'
+import type { CronSchedule } from './cron-schedule.js'
 import type { CheckedTask } from './task-age-checker.js'
 import { isFinal } from './task-registration.js'
 import type { TaskHandle } from './task-types.js'
+
+const noop = (): void => {}
 
 /** One registration. @internal */
 export interface Entry extends CheckedTask {
   // Set for registerAnonymousTask, so getAnonymousTasks can match exactly.
   readonly baseName: string | undefined
+  // Set for registerCron: nextRuns() and cronInfo() read it.
+  readonly cron?: CronSchedule<unknown> | undefined
 }
 
 /** Names to active tasks, plus every task not settled yet. @internal */
@@ -35,10 +43,28 @@ export class TaskRegistry {
     return [...this.#live]
   }
 
+  /**
+   * Resolves when every task not settled now has settled, whatever their outcomes; rejects with
+   * `CancelledError(signal.reason)` when `signal` aborts first (the tasks go on).
+   */
+  waitForLive(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) return rejected(new CancelledError(signal.reason))
+    const all = Promise.all(this.live().map((handle) => handle.settled)).then(noop)
+    if (signal === undefined) return all
+    const waiter = new Waiter<void>({ signal })
+    void all.then(() => waiter.resolve())
+    return waiter.promise
+  }
+
+  /** The active (not final) registration under `name`. */
+  activeEntry(name: string): Entry | undefined {
+    const entry = this.#entries.get(name)
+    return entry !== undefined && !isFinal(entry.handle) ? entry : undefined
+  }
+
   /** The active (not final) handle under `name`. */
   active(name: string): TaskHandle<unknown> | undefined {
-    const entry = this.#entries.get(name)
-    return entry !== undefined && !isFinal(entry.handle) ? entry.handle : undefined
+    return this.activeEntry(name)?.handle
   }
 
   /** The active handles, in registration order; only those of `baseName` when given. */

@@ -7,7 +7,7 @@ import { InvalidStateError } from '../errors/errors.js'
 import { BinaryHeap } from '../internal/binary-heap.js'
 import { yieldMacrotask } from '../internal/macrotask.js'
 import { observed } from '../internal/observed.js'
-import { assertFunction, assertNumber, assertOptionalObject } from '../internal/validate.js'
+import { assertFunction, assertNumber, assertOptionalObject, expectedMessage } from '../internal/validate.js'
 
 interface VirtualTimer {
   readonly deadline: number
@@ -22,14 +22,20 @@ interface VirtualTimer {
  * @example
  * ```ts
  * import { TestClock, type TestClockOptions } from '@tsab/core/testing'
- * const options: TestClockOptions = { now: Date.UTC(2030, 0, 1), loopLimit: 1_000 }
+ * const options: TestClockOptions = { now: 0, wallTime: new Date('2030-01-01T00:00:00Z'), loopLimit: 1_000 }
  * const clock = new TestClock(options)
- * console.log(new Date(clock.now()).toISOString()) // 2030-01-01T00:00:00.000Z
+ * console.log(new Date(clock.wallNow()).toISOString()) // 2030-01-01T00:00:00.000Z
  * ```
  */
 export interface TestClockOptions {
-  /** The time `now()` starts at, in ms. @default 0 */
+  /** The monotonic time `now()` starts at, in ms. @default 0 */
   now?: number
+  /**
+   * The wall-clock time `wallNow()` starts at: ms since the epoch, or a `Date`. It moves with `now()`
+   * (`advance()`, `runAll()`), and {@link TestClock.setWallTime} sets it like a system clock change.
+   * @default the real `Date.now()` when the clock is created
+   */
+  wallTime?: number | Date
   /** How many timers `runAll()` fires before it gives up (a periodic task never runs out). @default 10000 */
   loopLimit?: number
 }
@@ -41,6 +47,10 @@ export interface TestClockOptions {
  * `advance(ms)` fires due timers in deadline order (equal deadlines in the order they were armed) and,
  * after each, lets promise jobs and immediates run, so work that a timer starts, and the timers that work
  * arms, are handled within the same `advance`.
+ *
+ * It has a wall-clock time too (`wallNow()`, set with the `wallTime` option), which moves with `now()`: cron
+ * schedules (`TaskManager.registerCron`, `@cron`) compute their fire times from it, so `advance(86_400_000)` runs a
+ * whole day of cron fires without waiting for it.
  *
  * @example
  * ```ts
@@ -58,6 +68,8 @@ export interface TestClockOptions {
 export class TestClock implements Clock {
   // Virtual now, in ms.
   #now: number
+  // Wall time minus virtual now: wall time moves with now, and setWallTime() moves it alone.
+  #wallOffset: number
   // Armed timers, earliest deadline first, ties by arming order.
   readonly #heap = new BinaryHeap<VirtualTimer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq))
   // Arming counter: the tie-breaker for equal deadlines.
@@ -68,10 +80,12 @@ export class TestClock implements Clock {
 
   constructor(options: TestClockOptions = {}) {
     assertOptionalObject('options', options)
-    const { now = 0, loopLimit = 10_000 } = options
+    const { now = 0, wallTime = Date.now(), loopLimit = 10_000 } = options
     assertNumber('options.now', now)
+    const wall = wallTimeMs('options.wallTime', wallTime)
     assertNumber('options.loopLimit', loopLimit, { min: 1, integer: true })
     this.#now = now
+    this.#wallOffset = wall - now
     this.#loopLimit = loopLimit
   }
 
@@ -83,6 +97,27 @@ export class TestClock implements Clock {
   /** Virtual time in ms. */
   now(): number {
     return this.#now
+  }
+
+  /** Virtual wall-clock time in ms since the epoch: the `wallTime` option plus the time advanced since. */
+  wallNow(): number {
+    return this.#now + this.#wallOffset
+  }
+
+  /**
+   * Sets the wall-clock time without moving `now()` or firing timers, as when the system clock is changed
+   * (NTP, a resumed laptop): timers armed for a monotonic delay still fire when that delay has passed.
+   *
+   * @example
+   * ```ts
+   * import { TestClock } from '@tsab/core/testing'
+   * const clock = new TestClock({ wallTime: 0 })
+   * clock.setWallTime(new Date('2031-05-01T12:00:00Z'))
+   * console.log(clock.now(), new Date(clock.wallNow()).toISOString()) // 0 2031-05-01T12:00:00.000Z
+   * ```
+   */
+  setWallTime(time: number | Date): void {
+    this.#wallOffset = wallTimeMs('time', time) - this.#now
   }
 
   /** Arms `fn` at `now() + ms` (negative or NaN `ms` count as 0, like the global `setTimeout`). */
@@ -177,4 +212,16 @@ export class TestClock implements Clock {
       quiet = this.#seq === before ? quiet + 1 : 0
     }
   }
+}
+
+// A wall time given as ms since the epoch or as a valid Date.
+function wallTimeMs(name: string, value: unknown): number {
+  if (value instanceof Date) {
+    const ms = value.getTime()
+    if (Number.isNaN(ms)) throw new RangeError(expectedMessage(name, 'a valid Date or a finite number of ms since the epoch', value))
+    return ms
+  }
+  if (typeof value !== 'number') throw new TypeError(expectedMessage(name, 'a Date or a finite number of ms since the epoch', value))
+  assertNumber(name, value)
+  return value
 }

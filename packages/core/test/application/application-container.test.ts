@@ -1,16 +1,23 @@
 /**
- * The Application's construction (spec §2): options and their validation, the app's own child container with
- * its registrations, and several independent applications in one process.
+ * The Application's construction (spec §2): options and their validation, the config file, the app's own child
+ * container with its registrations, several independent applications in one process, and the public types.
  */
-import { container as rootContainer } from 'tsyringe'
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { container as rootContainer, type DependencyContainer } from 'tsyringe'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import * as core from '../../src/index.js'
 import { Application } from '../../src/application/application.js'
 import { Config } from '../../src/config/config.js'
 import { LOGGER } from '../../src/logging/logger.js'
 import { PubSub } from '../../src/pubsub/pubsub.js'
 import { TaskService } from '../../src/tasks/task-service.js'
-import { realClock } from '../../src/clock/clock.js'
+import { realClock, type Clock } from '../../src/clock/clock.js'
+import type { ApplicationOptions } from '../../src/application/application.js'
+import type { Logger } from '../../src/logging/logger.js'
+import type { Module, ModuleClass } from '../../src/service/module.js'
+import type { Service, ServiceClass } from '../../src/service/service.js'
 import { testOptions } from '../support/app.js'
 import { memoryLogger } from '../support/logs.js'
 import { collectUnhandledRejections } from '../support/unhandled.js'
@@ -67,6 +74,7 @@ describe('construction', () => {
     ['name', '', RangeError],
     ['name', 42, TypeError],
     ['handleSignals', 'yes', TypeError],
+    ['handleProcessErrors', 1, TypeError],
     ['configFile', '', RangeError],
     ['config', 'a=b', TypeError],
     ['logger', {}, TypeError],
@@ -75,12 +83,30 @@ describe('construction', () => {
   ])('options.%s = %j throws %s naming the option', (option, value, ErrorClass) => {
     const build = () => new Application({ [option]: value } as never)
     expect(build).toThrow(ErrorClass)
-    expect(build).toThrow(`\`options.${option}\``)
+    expect(build).toThrow(new RegExp(`^Expected \`options\\.${option}\` to be .+, got .+`))
   })
 
   it('rejects options that are not an object', () => {
     expect(() => new Application('fast' as never)).toThrow(TypeError)
     expect(() => new Application(42 as never)).toThrow(/`options`/)
+  })
+
+  it('reads configFile as JSON or INI by extension, else the file named by env TSAB_CONFIG; the file beats options.config', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsab-app-config-'))
+    const saved = process.env['TSAB_CONFIG']
+    try {
+      writeFileSync(join(dir, 'a.json'), JSON.stringify({ web: { port: 1 } }))
+      writeFileSync(join(dir, 'b.ini'), '[web]\nport = 2\n')
+      expect(new Application(testOptions({ configFile: join(dir, 'a.json') })).config.getNumber('web', 'port')).toBe(1)
+      expect(new Application(testOptions({ configFile: join(dir, 'b.ini') })).config.getNumber('web', 'port')).toBe(2)
+      process.env['TSAB_CONFIG'] = join(dir, 'b.ini')
+      expect(new Application(testOptions()).config.getNumber('web', 'port')).toBe(2)
+      expect(new Application(testOptions({ config: { web: { port: 9 } } })).config.getNumber('web', 'port')).toBe(2)
+    } finally {
+      if (saved === undefined) delete process.env['TSAB_CONFIG']
+      else process.env['TSAB_CONFIG'] = saved
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('accepts exitTimeoutMs 0 and the boundaries of the other options', () => {
@@ -158,5 +184,45 @@ describe('@tsab/core exports', () => {
     expect(typeof core.Module).toBe('function')
     expect(typeof core.ServiceNotFoundError).toBe('function')
     expect(typeof core.DuplicateServiceError).toBe('function')
+  })
+})
+
+describe('types', () => {
+  it('match the contract (spec §2, §2a)', () => {
+    expectTypeOf<Application['name']>().toEqualTypeOf<string>()
+    expectTypeOf<Application['container']>().toEqualTypeOf<DependencyContainer>()
+    expectTypeOf<Application['logger']>().toEqualTypeOf<Logger>()
+    expectTypeOf<Application['config']>().toEqualTypeOf<Config>()
+    expectTypeOf<Application['pubsub']>().toEqualTypeOf<PubSub>()
+    expectTypeOf<Application['taskService']>().toEqualTypeOf<TaskService>()
+    expectTypeOf<Application['state']>().toEqualTypeOf<'created' | 'initializing' | 'running' | 'stopping' | 'stopped'>()
+    expectTypeOf<Application['exitCode']>().toEqualTypeOf<number>()
+    expectTypeOf<Application['start']>().toEqualTypeOf<() => Promise<void>>()
+    expectTypeOf<Application['stop']>().toEqualTypeOf<(exitCode?: number) => Promise<number>>()
+    expectTypeOf<Application['run']>().toEqualTypeOf<() => Promise<number>>()
+    expectTypeOf<Application['hasService']>().toEqualTypeOf<(key: string | ServiceClass<Service>) => boolean>()
+    class Mailer extends core.Service {}
+    class Mod extends core.Module {}
+    class MyApp extends Application {}
+    const app = new Application(testOptions())
+    expectTypeOf(app.addService(Mailer)).toEqualTypeOf<Mailer>()
+    expectTypeOf(app.getService(Mailer)).toEqualTypeOf<Mailer>()
+    expectTypeOf(app.addModule(Mod)).toEqualTypeOf<Mod>()
+    expectTypeOf<ModuleClass<Mod>>().toMatchTypeOf<new (app: Application) => Mod>()
+    expectTypeOf<ModuleClass>().toMatchTypeOf<new (app: Application) => Module>()
+    expectTypeOf(Application.main).parameter(0).toMatchTypeOf<new (options?: ApplicationOptions) => Application>()
+    expectTypeOf(Application.main<MyApp>).returns.toEqualTypeOf<Promise<never>>()
+    expectTypeOf<ApplicationOptions>().toEqualTypeOf<{
+      name?: string
+      config?: Record<string, Record<string, unknown>>
+      configFile?: string
+      logger?: Logger
+      container?: DependencyContainer
+      tickPeriodMs?: number
+      exitTimeoutMs?: number
+      handleSignals?: boolean
+      handleProcessErrors?: boolean
+      clock?: Clock
+    }>()
   })
 })

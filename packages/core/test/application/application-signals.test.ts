@@ -1,9 +1,11 @@
 /**
- * Signal handling in-process (spec §2): only run() with handleSignals installs handlers; SIGINT/SIGTERM escalate
+ * Signal and process-error handling in-process (spec §2, §2a): only run() installs handlers (signals with
+ * handleSignals, process errors with handleProcessErrors, which defaults to handleSignals); SIGINT/SIGTERM escalate
  * stop → warning listing running tasks → exit 70; SIGHUP publishes Application.hup!; handlers are removed when
- * stopped. Signals are delivered with process.emit, so nothing is really sent to the test process.
+ * stopped. Signals are delivered with process.emit, so nothing is really sent to the test process; what a process
+ * error does is tested in real processes (process.test.ts), as the test runner listens for those events itself.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Application } from '../../src/application/application.js'
 import { installSignalHandlers } from '../../src/application/process-signals.js'
 import { Messages } from '../../src/pubsub/messages.js'
@@ -18,16 +20,26 @@ collectUnhandledRejections()
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 const counts = () => SIGNALS.map((s) => process.listenerCount(s))
 const baseline = counts()
+const ERRORS = ['unhandledRejection', 'uncaughtException'] as const
+const errorCounts = () => ERRORS.map((e) => process.listenerCount(e))
+// Taken once the file's own unhandled-rejection collector is installed.
+let errorBaseline: number[] = []
+beforeAll(() => void (errorBaseline = errorCounts()))
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
   vi.restoreAllMocks()
   expect(counts()).toEqual(baseline)
+  expect(errorCounts()).toEqual(errorBaseline)
 })
 
-function make(handleSignals = true, exitTimeoutMs?: number) {
-  const options = testOptions({ handleSignals, ...(exitTimeoutMs === undefined ? {} : { exitTimeoutMs }) })
+function make(handleSignals = true, exitTimeoutMs?: number, handleProcessErrors?: boolean) {
+  const options = testOptions({
+    handleSignals,
+    ...(exitTimeoutMs === undefined ? {} : { exitTimeoutMs }),
+    ...(handleProcessErrors === undefined ? {} : { handleProcessErrors }),
+  })
   const app = new Application(options)
   cleanups.push(() => app.stop())
   return { app, lines: options.lines, clock: options.clock }
@@ -49,11 +61,42 @@ describe('installation', () => {
     expect(counts()).toEqual(baseline)
   })
 
+  it('run() installs unhandledRejection and uncaughtException handlers (handleProcessErrors defaults to handleSignals) and removes them once stopped', async () => {
+    const { app } = make(true)
+    const code = app.run()
+    expect(errorCounts()).toEqual(errorBaseline.map((n) => n + 1))
+    await app.stop()
+    await code
+    expect(errorCounts()).toEqual(errorBaseline)
+  })
+
+  it('handleProcessErrors is independent of handleSignals when given', async () => {
+    const onlyErrors = make(false, undefined, true).app
+    const codeA = onlyErrors.run()
+    expect(counts()).toEqual(baseline)
+    expect(errorCounts()).toEqual(errorBaseline.map((n) => n + 1))
+    await onlyErrors.stop()
+    await codeA
+    const onlySignals = make(true, undefined, false).app
+    const codeB = onlySignals.run()
+    expect(counts()).toEqual(baseline.map((n) => n + 1))
+    expect(errorCounts()).toEqual(errorBaseline)
+    await onlySignals.stop()
+    await codeB
+  })
+
+  it('start() never installs process error handlers', async () => {
+    const { app } = make(true, undefined, true)
+    await app.start()
+    expect(errorCounts()).toEqual(errorBaseline)
+  })
+
   it('run() with handleSignals: false installs nothing', async () => {
     const { app } = make(false)
     const code = app.run()
     await turns(5)
     expect(counts()).toEqual(baseline)
+    expect(errorCounts()).toEqual(errorBaseline)
     await app.stop()
     await code
   })
@@ -129,7 +172,7 @@ describe('escalation', () => {
     expect(app.state).toBe('stopping')
     process.emit('SIGINT', 'SIGINT')
     const warning = lines.find((l) => l.level === 40 && l.signal === 'SIGINT')
-    expect(warning?.tasks).toEqual(['upload-report', 'resize-images'])
+    expect(warning?.tasks).toEqual([{ name: 'upload-report', count: 1 }, { name: 'resize-images', count: 1 }])
     expect(warning?.msg).toContain('upload-report, resize-images')
     expect(exit).not.toHaveBeenCalled()
     expect(stops).toEqual([1, 2])

@@ -2,11 +2,12 @@
  * Run-time ticks (spec §2): `Application.tick!` every `tickPeriodMs` on a drift-free schedule, `tick/N!` every
  * Nth tick, late services initialized before the next tick, and no tick after stop.
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Application } from '../../src/application/application.js'
 import { Messages, TICK_PERIODS } from '../../src/pubsub/messages.js'
 import { Module } from '../../src/service/module.js'
 import { Service } from '../../src/service/service.js'
+import { createTestApplication } from '../../src/testing/create-test-application.js'
 import { TestClock } from '../../src/testing/test-clock.js'
 import { memoryLogger } from '../support/logs.js'
 import { SlowClock } from '../support/slow-clock.js'
@@ -179,5 +180,52 @@ describe('services added while running', () => {
     app.addService(Broken)
     await expect(app.run()).resolves.toBe(1)
     expect(lines.find((l) => l.service === 'Broken' && l.level === 50)?.msg).toMatch(/Broken/)
+  })
+})
+
+describe('the clock of the options', () => {
+  it('drives the ticks, the TaskService timeouts and Service.tasks', async () => {
+    const clock = new TestClock()
+    class Poller extends Service {
+      runs = 0
+      override initialize() {
+        this.tasks.registerTask('poll', () => void this.runs++, { interval: 50 })
+      }
+    }
+    const { app, ticks } = make(clock, 100)
+    const poller = app.addService(Poller)
+    await app.start()
+    const handle = app.taskService.spawn((signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))), { timeoutMs: 120 })
+    await clock.advance(250)
+    expect(ticks).toEqual([100, 200])
+    expect(poller.runs).toBe(5)
+    expect(handle.state).toBe('cancelled')
+    await app.stop()
+    expect(clock.pending).toBe(0)
+  })
+
+  it('with the default real clock under vi fake timers: ticks, task timeouts and waitFor follow the faked timers', async () => {
+    vi.useFakeTimers()
+    try {
+      const app = await createTestApplication()
+      let ticks = 0
+      app.pubsub.subscribe(Messages.ApplicationTick, () => void ticks++)
+      const [quick] = app.taskService.schedule(async () => 5)
+      expect(await quick!.result).toBe(5)
+      const slow = app.taskService.spawn((signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))), { timeoutMs: 100 })
+      await vi.advanceTimersByTimeAsync(3000)
+      expect(ticks).toBe(3)
+      expect(slow.state).toBe('cancelled')
+      const waiting = app.pubsub.waitFor('Never!', { timeoutMs: 50 }).catch((e: unknown) => e)
+      await vi.advanceTimersByTimeAsync(50)
+      expect(((await waiting) as Error).name).toBe('TimeoutError')
+      const stopping = app.stop()
+      await vi.advanceTimersByTimeAsync(10)
+      expect(await stopping).toBe(0)
+      // The loop monitor runs on the real timers, captured at load: it leaves no faked timer behind either.
+      expect(vi.getTimerCount()).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -1,6 +1,6 @@
 /**
- * Config number and duration rules: a value outside the limits fails with TSAB_CONFIG_VALUE naming `[section] key`,
- * the value and the limits.
+ * Config number, duration and string rules: a value outside the limits fails with TSAB_CONFIG_VALUE naming
+ * `[section] key`, the value and the limits.
  */
 import { describe, expect, it } from 'vitest'
 import { Config } from '../../src/config/config.js'
@@ -35,5 +35,24 @@ describe('Config rules', () => {
     expect(() => config({ d: '0s' }).getDuration('s', 'd', 1, { min: 0, exclusiveMin: true })).toThrow(/Config \[s\] d: expected a duration > 0 ms/)
     expect(() => config({}, { TSAB__S__D: '2h' }).getDuration('s', 'd', 1, { max: 60_000 })).toThrow(/<= 60000 ms.*got "2h"/)
     expect(() => config({ d: '1e309s' }).getDuration('s', 'd', 1, { max: 60_000 })).toThrow(/Config \[s\] d/)
+  })
+
+  it('getString checks oneOf and pattern on configured values, never on the fallback', () => {
+    const backend = { oneOf: ['memory', 'bullmq'] } as const
+    expect(config({ b: 'bullmq' }).getString('s', 'b', 'memory', backend)).toBe('bullmq')
+    expect(config({}).getString('s', 'b', 'anything', backend)).toBe('anything')
+    expect(config({}).getString('s', 'b', undefined, backend)).toBeUndefined()
+    expect(() => config({ b: 'kafka' }).getString('s', 'b', 'memory', backend)).toThrow('Config [s] b: expected one of "memory", "bullmq", got "kafka" (string)')
+    expect(() => config({}, { TSAB__S__B: 'Memory' }).getString('s', 'b', 'memory', backend)).toThrow(/got "Memory"/)
+    const url = { pattern: /^rediss?:\/\/\S+$/, expected: 'a redis:// or rediss:// URL' }
+    expect(config({ u: 'redis://cache:6379' }).getString('s', 'u', undefined, url)).toBe('redis://cache:6379')
+    expect(() => config({ u: 'http://cache' }).getString('s', 'u', undefined, url)).toThrow('Config [s] u: expected a redis:// or rediss:// URL, got "http://cache" (string)')
+    expect(() => config({ u: 'x' }).getString('s', 'u', undefined, { pattern: /^a/ })).toThrow('Config [s] u: expected a string matching /^a/, got "x" (string)')
+    expect(() => config({ u: { a: 1 } }).getString('s', 'u', undefined, url)).toThrow('Config [s] u: expected a redis:// or rediss:// URL, got {"a":1} (object)')
+    try {
+      config({ b: 'kafka' }).getString('s', 'b', 'memory', backend)
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('TSAB_CONFIG_VALUE')
+    }
   })
 })

@@ -602,7 +602,14 @@ describe('PubSub', () => {
       const from = performance.now()
       work()
       const to = performance.now()
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      // GC entries arrive asynchronously, later still on a loaded machine: make garbage until a collection that
+      // started after the window has been delivered; the entries of the window, older, have been delivered by then.
+      let garbage: unknown[] = []
+      for (let round = 0; round < 200 && !starts.some((start) => start > to); round++) {
+        for (let i = 0; i < 100_000; i++) garbage.push({ i })
+        garbage = []
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
       observer.disconnect()
       return starts.filter((start) => start >= from && start <= to).length
     }
@@ -633,10 +640,12 @@ describe('PubSub', () => {
       pubsub.subscribe('One!', (_m, i: number) => {
         kept.last = new Array(32).fill(i)
       })
+      // As many publishes as the test above, and its bound: V8 grows the young generation under load (fewer,
+      // larger scavenges), so only the same volume shows that the bound above would catch one small allocation.
       const gcs = await gcsDuring(() => {
-        for (let i = 0; i < 1_000_000; i++) pubsub.publish('One!', i)
+        for (let i = 0; i < 4_000_000; i++) pubsub.publish('One!', i)
       })
-      expect(gcs).toBeGreaterThan(5)
+      expect(gcs).toBeGreaterThan(2)
     })
   })
 })

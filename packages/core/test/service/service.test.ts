@@ -305,6 +305,19 @@ describe('registration', () => {
     expect(app.container.resolve('Mailer')).toBe(first)
   })
 
+  it('a constructor that throws registers nothing', () => {
+    const app = newApp()
+    class Broken extends Service {
+      constructor(app: Application) {
+        super(app)
+        throw new Error('ctor')
+      }
+    }
+    expect(() => app.addService(Broken)).toThrow('ctor')
+    expect(app.hasService('Broken')).toBe(false)
+    expect(app.container.isRegistered('Broken')).toBe(false)
+  })
+
   it('the same class may be added twice under different names', () => {
     const app = newApp()
     const a = app.addService(new Mailer(app, 'mail-a'))

@@ -20,6 +20,9 @@ export class SlowClock implements Clock {
   now(): number {
     return this.inner.now() + this.#spent
   }
+  wallNow(): number {
+    return this.inner.wallNow() + this.#spent
+  }
   setTimeout(fn: () => void, ms: number): unknown {
     return this.inner.setTimeout(fn, ms + this.#lateMs)
   }

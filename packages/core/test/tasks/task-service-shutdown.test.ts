@@ -149,7 +149,7 @@ describe('TaskService finalize (app.stop())', () => {
     const { logger, lines } = memoryLogger()
     class SlowService extends Service {
       override async finalize(): Promise<void> {
-        await sleep(60, { clock })
+        await sleep(40, { clock })
       }
     }
     const app = new Application({ clock, logger, handleSignals: false, exitTimeoutMs: 100 })
@@ -159,14 +159,14 @@ describe('TaskService finalize (app.stop())', () => {
     app.taskService.spawn(stuck, { name: 'straggler' })
     await turns(1)
     const stopping = app.stop()
-    await clock.advance(60) // SlowService used 60 of the 100 ms
+    await clock.advance(40) // SlowService used 40 of the 100 ms (its share is 50: half for it, half for the TaskService)
     expect(app.state).toBe('stopping')
-    await clock.advance(35) // the TaskService is told to wrap up a tenth of its 40 ms before the end
+    await clock.advance(53) // the TaskService is told to wrap up a tenth of its 60 ms before the end
     expect(app.state).toBe('stopping')
-    await clock.advance(5)
+    await clock.advance(1)
     await stopping
     expect(app.state).toBe('stopped')
-    expect(clock.now()).toBe(100)
+    expect(clock.now()).toBe(94)
     expect(pendingWarnings(lines).map((l) => l.msg)).toEqual(['1 pending and incomplete tasks: straggler'])
     expect(clock.pending).toBe(0)
   })
