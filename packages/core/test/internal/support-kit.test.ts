@@ -147,18 +147,22 @@ describe('guardLogger()', () => {
 })
 
 describe('wallTime()', () => {
-  it('advances with the clock from the wall time of the call', async () => {
-    const clock = new TestClock()
-    const before = Date.now()
+  it("follows the clock's own wallNow() (a TestClock's wall time moves with advance())", async () => {
+    const clock = new TestClock({ wallTime: new Date('2030-01-01T00:00:00Z') })
     const now = wallTime(clock)
-    const start = now()
-    expect(start).toBeGreaterThanOrEqual(before)
+    expect(now()).toBe(Date.UTC(2030, 0, 1))
     await clock.advance(60_000)
-    expect(now() - start).toBe(60_000)
+    expect(now()).toBe(Date.UTC(2030, 0, 1) + 60_000)
   })
 
-  it("uses the clock's own wallNow() when it has one", () => {
-    const clock = Object.assign(new TestClock(), { wallNow: () => 1_700_000_000_000 })
-    expect(wallTime(clock)()).toBe(1_700_000_000_000)
+  it('derives the wall time from Date.now() and the clock for a clock without wallNow()', async () => {
+    const testClock = new TestClock()
+    const bare = { now: () => testClock.now(), setTimeout: testClock.setTimeout.bind(testClock), clearTimeout: testClock.clearTimeout.bind(testClock) }
+    const before = Date.now()
+    const now = wallTime(bare as never)
+    const start = now()
+    expect(start).toBeGreaterThanOrEqual(before)
+    await testClock.advance(60_000)
+    expect(now() - start).toBe(60_000)
   })
 })
