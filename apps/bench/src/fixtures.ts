@@ -21,10 +21,13 @@ export function createGate(): Gate {
   return { promise, open }
 }
 
-/** Elapsed wall-clock and CPU (user + system, all threads) milliseconds of one measurement. */
+/** Elapsed wall-clock and CPU (user + system, all threads) milliseconds of one measurement, and when it ran. */
 export interface Elapsed {
   wallMs: number
   cpuMs: number
+  /** `performance.now()` at the start and the end of the measurement (set by {@link stopwatch}). */
+  from?: number
+  to?: number
 }
 
 /** Starts a stopwatch; calling the result reads wall-clock and process CPU time since the start. */
@@ -33,7 +36,8 @@ export function stopwatch(): () => Elapsed {
   const cpuStart = process.cpuUsage()
   return () => {
     const cpu = process.cpuUsage(cpuStart)
-    return { wallMs: performance.now() - wallStart, cpuMs: (cpu.user + cpu.system) / 1000 }
+    const to = performance.now()
+    return { wallMs: to - wallStart, cpuMs: (cpu.user + cpu.system) / 1000, from: wallStart, to }
   }
 }
 

@@ -2,7 +2,7 @@
  * Entry point of the tsab benchmark suite: `node --expose-gc dist/main.js [--quick] [--rounds N] [--only a,b]
  * [--out dir]`. Runs every benchmark of `benchmarks/`, prints a table and writes JSON to `results/`.
  *
- * `--child memory <variant> <n>` is the internal mode the memory benchmark runs in a fresh process.
+ * `--child memory|throughput|alloc <variant> <n>` is the internal mode of the benchmarks that run in a fresh process.
  */
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -16,13 +16,36 @@ import { shutdown } from './benchmarks/shutdown.js'
 import { taskManager } from './benchmarks/task-manager.js'
 import { idle } from './benchmarks/idle.js'
 import { bullmqThroughput, withRedis } from './benchmarks/bullmq-throughput.js'
+import { measureColdThroughput, throughputFresh } from './benchmarks/throughput-fresh.js'
+import { allocation, measureAllocation } from './benchmarks/allocation.js'
+import { observer } from './benchmarks/observer.js'
 import { web, webOverload } from './benchmarks/web.js'
 import { telemetry } from './benchmarks/telemetry.js'
 import { workers } from './benchmarks/workers.js'
 import { loopMonitor } from './benchmarks/loop-monitor.js'
 import { dashboard } from './benchmarks/dashboard.js'
+import { answer } from './child.js'
+import { isVariant } from './variants.js'
 
-const BENCHMARKS: readonly Benchmark[] = [throughput, scale, startLatency, memory, shutdown, taskManager, idle, loopMonitor, ...withRedis(bullmqThroughput), web, webOverload, telemetry, workers, dashboard]
+const BENCHMARKS: readonly Benchmark[] = [
+  throughput,
+  throughputFresh,
+  allocation,
+  observer,
+  scale,
+  startLatency,
+  memory,
+  shutdown,
+  taskManager,
+  idle,
+  loopMonitor,
+  ...withRedis(bullmqThroughput),
+  web,
+  webOverload,
+  telemetry,
+  workers,
+  dashboard,
+]
 
 // `pnpm bench -- --quick` may pass the `--` separator through; options after it still count as options.
 const argv = process.argv.slice(2).filter((arg) => arg !== '--')
@@ -39,10 +62,17 @@ const { values: args, positionals } = parseArgs({
 })
 
 async function child(kind: string, rest: string[]): Promise<void> {
-  if (kind !== 'memory') throw new Error(`unknown child mode ${kind}`)
-  const [variant, n] = rest
-  if (variant !== 'tsab' && variant !== 'floor') throw new Error(`unknown memory variant ${String(variant)}`)
-  process.stdout.write(`\n${JSON.stringify(await measureMemory(variant, Number(n)))}\n`)
+  const [variant, text] = rest
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`child ${kind}: expected a task count, got ${String(text)}`)
+  if (kind === 'memory') {
+    if (variant !== 'tsab' && variant !== 'floor') throw new Error(`unknown memory variant ${String(variant)}`)
+    return answer(await measureMemory(variant, n))
+  }
+  if (!isVariant(variant)) throw new Error(`unknown throughput variant ${String(variant)}`)
+  if (kind === 'throughput') return answer(await measureColdThroughput(variant, n))
+  if (kind === 'alloc') return answer(await measureAllocation(variant, n))
+  throw new Error(`unknown child mode ${kind}`)
 }
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url))
-const EXPECTED = ['throughput', 'scale', 'start-latency', 'memory', 'shutdown', 'task-manager', 'idle']
+const EXPECTED = ['throughput', 'throughput-fresh', 'allocation', 'observer', 'scale', 'start-latency', 'memory', 'shutdown', 'task-manager', 'idle']
 
 interface Series {
   median: number
@@ -31,12 +31,12 @@ describe('bench --quick', () => {
     outDir = mkdtempSync(join(tmpdir(), 'tsab-bench-'))
     const run = spawnSync(process.execPath, ['--expose-gc', join(benchDir, 'dist/main.js'), '--quick', '--out', outDir], {
       encoding: 'utf8',
-      timeout: 90_000,
+      timeout: 150_000,
     })
     stdout = run.stdout
     if (run.status !== 0) throw new Error(`bench --quick exited with ${run.status}: ${run.stderr}`)
     report = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8'))
-  }, 120_000)
+  }, 180_000)
 
   afterAll(() => {
     if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true })
@@ -47,7 +47,7 @@ describe('bench --quick', () => {
   })
 
   it('reports every benchmark, in order', () => {
-    // Benchmarks that need a service (bullmq-throughput needs REDIS_URL) may follow the seven of the issue.
+    // Benchmarks that need a service (bullmq-throughput needs REDIS_URL) may follow these.
     expect(report.benchmarks.map((b) => b.id).slice(0, EXPECTED.length)).toEqual(EXPECTED)
   })
 

@@ -4,12 +4,6 @@
  * picks the backend; running jobs is the backends' job (`internal/memory-backend.ts`, `internal/bullmq-backend.ts`).
  */
 import { InvalidStateError, Messages, Service, type Application } from '@tsab/core'
-import type { EnqueueRequest, JobDefinition, QueueBackend } from './internal/backend.js'
-import { BullmqBackend } from './internal/bullmq-backend.js'
-import { assertJsonPayload } from './internal/json-payload.js'
-import { MemoryBackend } from './internal/memory-backend.js'
-import { observed } from './internal/observed.js'
-import { readQueueSettings, type QueueSettings } from './internal/queue-settings.js'
 import {
   assertFunction,
   assertNonEmptyString,
@@ -18,7 +12,13 @@ import {
   assertOptionalNumber,
   assertOptionalObject,
   expectedMessage,
-} from './internal/validate.js'
+  observed,
+} from '@tsab/core/support'
+import type { EnqueueRequest, JobDefinition, QueueBackend } from './internal/backend.js'
+import { BullmqBackend } from './internal/bullmq-backend.js'
+import { assertJsonPayload } from './internal/json-payload.js'
+import { MemoryBackend } from './internal/memory-backend.js'
+import { readQueueSettings, type QueueSettings } from './internal/queue-settings.js'
 import { UndefinedJobError } from './queue-errors.js'
 import type {
   EnqueueOptions,

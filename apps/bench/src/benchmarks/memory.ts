@@ -5,15 +5,10 @@
  * Each side is measured in a fresh child process: RSS does not shrink after a collection, so a second
  * measurement in the same process would see the first one's pages.
  */
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { EventEmitter } from 'eventemitter3'
+import { inChild } from '../child.js'
 import { collectGarbage, type Benchmark } from '../harness.js'
 import { createGate, holdPending, nextTurn, startApp, trivial } from '../fixtures.js'
-
-const run = promisify(execFile)
-const mainScript = fileURLToPath(new URL('../main.js', import.meta.url))
 
 /** Bytes per pending task, as measured by one child process. */
 export interface MemorySample {
@@ -66,25 +61,6 @@ export async function measureMemory(variant: 'tsab' | 'floor', n: number): Promi
   return { heapPerTask: (after.heap - before.heap) / n, rssPerTask: (after.rss - before.rss) / n }
 }
 
-async function inChild(variant: 'tsab' | 'floor', n: number): Promise<MemorySample> {
-  const args = ['--expose-gc', mainScript, '--child', 'memory', variant, String(n)]
-  try {
-    const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 20 })
-    return parseSample(stdout)
-  } catch {
-    // One retry: a concurrent `pnpm build` in the same checkout can rewrite dist/ while the child loads it.
-    await new Promise((resolve) => setTimeout(resolve, 2_000))
-    const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 20 })
-    return parseSample(stdout)
-  }
-}
-
-// The sample is the child's last line: modules may print notes (a skipped benchmark) while loading.
-function parseSample(stdout: string): MemorySample {
-  const lines = stdout.trim().split('\n')
-  return JSON.parse(lines[lines.length - 1]!) as MemorySample
-}
-
 // Enough pending tasks for heap and RSS deltas to stand clear of the allocator's noise.
 const MIN_TASKS = 100_000
 
@@ -106,8 +82,8 @@ export const memory: Benchmark = {
     // At least 100,000 tasks, also in quick mode: with fewer, RSS often does not move at all for the floor
     // (its pages are already mapped), and a per-task figure of 0 makes the ratio meaningless.
     const n = Math.max(ctx.n, MIN_TASKS)
-    const tsab = await inChild('tsab', n)
-    const floor = await inChild('floor', n)
+    const tsab = await inChild<MemorySample>(['memory', 'tsab', String(n)])
+    const floor = await inChild<MemorySample>(['memory', 'floor', String(n)])
     return { tsabHeap: tsab.heapPerTask, floorHeap: floor.heapPerTask, tsabRss: tsab.rssPerTask, floorRss: floor.rssPerTask }
   },
 }

@@ -4,7 +4,8 @@
  * job, and a bounded shutdown that hands interrupted jobs back to the queue.
  */
 import { CancelledError, TimeoutError, type Logger, type TaskHandle } from '@tsab/core'
-import { Queue, QueueEvents, UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq'
+import { within } from '@tsab/core/support'
+import { UnrecoverableError, WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq'
 import { Redis, type RedisOptions } from 'ioredis'
 import { JobFailedError } from '../queue-errors.js'
 import type { JobContext, JobHandle, JobInfo, QueueStats, RepeatHandle } from '../queue-types.js'
@@ -17,10 +18,17 @@ import {
   type QueueBackend,
   type RepeatRequest,
 } from './backend.js'
+import {
+  CANCEL_MARK,
+  openQueue,
+  redisOptionsFromUrl,
+  requireStarted,
+  settleCompleted,
+  settleFailed,
+  type QueueEntry,
+} from './bullmq-queues.js'
 import { JobRecordHandle } from './job-handle.js'
 
-// failedReason prefix of a job ended by cancel(): producers turn it back into a CancelledError.
-const CANCEL_MARK = '[tsab:cancelled] '
 // How long a cancel that arrived before its job started here is remembered (the job may be just starting).
 const EARLY_CANCEL_TTL_MS = 5_000
 // Finished jobs kept in Redis per queue: history for stats() and for jobId deduplication.
@@ -32,17 +40,6 @@ export interface BullmqSettings {
   prefix: string
   lockDurationMs: number
   stalledIntervalMs: number
-}
-
-interface QueueEntry {
-  readonly queue: Queue
-  // Set once the stream position is known (see #entry).
-  events: QueueEvents | undefined
-  readonly ready: Promise<void>
-  // Handles this instance gave out, by job id, until their job finishes.
-  readonly handles: Map<string, JobRecordHandle>
-  // Cancels of this instance whose remove() is in flight: the `removed` event may arrive before its reply.
-  readonly removing: Map<string, CancelledError>
 }
 
 interface RunningJob {
@@ -57,21 +54,6 @@ interface RunningJob {
 function stopJob(running: RunningJob, reason: unknown): void {
   running.stopped ??= { reason }
   running.task.cancel(reason)
-}
-
-/** Parses `redis://[user:pass@]host[:port][/db]` (or `rediss://`) into ioredis options. */
-export function redisOptionsFromUrl(url: string): RedisOptions {
-  const parsed = new URL(url)
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new RangeError(`Expected \`[redis] url\` to be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`)
-  }
-  const options: RedisOptions = { host: parsed.hostname || '127.0.0.1', port: parsed.port ? Number(parsed.port) : 6379 }
-  if (parsed.username) options.username = decodeURIComponent(parsed.username)
-  if (parsed.password) options.password = decodeURIComponent(parsed.password)
-  const db = parsed.pathname.replace(/^\//, '')
-  if (db) options.db = Number(db)
-  if (parsed.protocol === 'rediss:') options.tls = {}
-  return options
 }
 
 /** Runs jobs on every instance that shares one Redis. */
@@ -157,8 +139,8 @@ export class BullmqBackend implements QueueBackend {
       const state = await entry.queue.getJobState(id)
       if (state === 'completed' || state === 'failed') {
         const stored = await entry.queue.getJob(id)
-        if (state === 'completed') this.#settleCompleted(entry, id, stored?.returnvalue)
-        else this.#settleFailed(entry, id, stored?.failedReason ?? 'unknown', stored?.attemptsMade)
+        if (state === 'completed') settleCompleted(entry, id, stored?.returnvalue)
+        else settleFailed(entry, id, stored?.failedReason ?? 'unknown', stored?.attemptsMade)
       } else if (state === 'active' || state === 'delayed') handle.setState(state)
     }
     return handle
@@ -234,7 +216,7 @@ export class BullmqBackend implements QueueBackend {
 
     const cutOff: string[] = []
     const workers = [...this.#workers.entries()]
-    const closed = await this.#within(left(), Promise.all(workers.map(([, worker]) => worker.close().catch(() => {}))))
+    const closed = await within(Promise.all(workers.map(([, worker]) => worker.close().catch(() => {}))), left(), clock)
     if (!closed) {
       const jobs = [...this.#running.values()].map((r) => `${r.name}#${r.id}`)
       cutOff.push(...workers.map(([name]) => `worker ${name}`))
@@ -242,7 +224,7 @@ export class BullmqBackend implements QueueBackend {
         { jobs },
         `Workers did not close within ${timeoutMs} ms; forcing them. ${jobs.length} running jobs are left to stalled-job recovery: ${jobs.join(', ') || 'none'}`,
       )
-      await Promise.all(workers.map(([, worker]) => this.#within(1_000, worker.close(true).catch(() => {}))))
+      await Promise.all(workers.map(([, worker]) => within(worker.close(true).catch(() => {}), 1_000, clock)))
       await Promise.all(workers.map(([, worker]) => worker.disconnect().catch(() => {})))
     }
     this.#workers.clear()
@@ -251,7 +233,7 @@ export class BullmqBackend implements QueueBackend {
     const others = Promise.all(
       entries.flatMap(([, entry]) => [entry.events?.close().catch(() => {}), entry.queue.close().catch(() => {})]),
     )
-    if (!(await this.#within(Math.max(left(), 500), others))) {
+    if (!(await within(others, Math.max(left(), 500), clock))) {
       cutOff.push(...entries.map(([name]) => `queue ${name}`))
       await Promise.all(entries.flatMap(([, e]) => [e.events?.disconnect().catch(() => {}), e.queue.disconnect().catch(() => {})]))
     }
@@ -264,7 +246,7 @@ export class BullmqBackend implements QueueBackend {
     this.#queues.clear()
     for (const connection of [this.#subscriber, this.#command]) {
       if (connection === undefined) continue
-      if (!(await this.#within(Math.max(left(), 500), connection.quit().then(() => {}, () => {})))) {
+      if (!(await within(connection.quit(), Math.max(left(), 500), clock))) {
         cutOff.push('redis connection')
         connection.disconnect()
       }
@@ -274,75 +256,18 @@ export class BullmqBackend implements QueueBackend {
 
   #entry(name: string): QueueEntry {
     let entry = this.#queues.get(name)
-    if (entry !== undefined) return entry
-    const connection = this.#redis as ConnectionOptions
-    const prefix = this.#settings.prefix
-    const queue = new Queue(name, { connection, prefix })
-    queue.on('error', (err) => this.#host.logger.warn({ err, queue: name }, 'BullMQ queue error'))
-    const handles = new Map<string, JobRecordHandle>()
-    // Start reading events where the stream ends now: nothing written after this point is missed.
-    const eventsKey = `${prefix}:${name}:events`
-    const lastId = (this.#command ?? this.#requireStarted()).xrevrange(eventsKey, '+', '-', 'COUNT', 1).then((rows) => rows[0]?.[0] ?? '0-0')
-    const ready = lastId.then(async (lastEventId) => {
-      const events = new QueueEvents(name, { connection, prefix, lastEventId })
-      events.on('error', (err) => this.#host.logger.warn({ err, queue: name }, 'BullMQ queue events error'))
-      events.on('active', ({ jobId }) => handles.get(jobId)?.setState('active'))
-      events.on('waiting', ({ jobId }) => handles.get(jobId)?.setState('waiting'))
-      events.on('delayed', ({ jobId }) => handles.get(jobId)?.setState('delayed'))
-      events.on('completed', ({ jobId, returnvalue }) => this.#settleCompleted(entry!, jobId, returnvalue))
-      events.on('failed', ({ jobId, failedReason }) => this.#settleFailed(entry!, jobId, failedReason, undefined))
-      events.on('removed', ({ jobId }) => {
-        const handle = handles.get(jobId)
-        if (handle === undefined) return
-        handles.delete(jobId)
-        const error = entry!.removing.get(jobId) ?? new CancelledError(undefined, `Job "${name}" (${jobId}) was removed from the queue`)
-        handle.fail('cancelled', error)
-      })
-      entry!.events = events
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()])
-    })
-    entry = { queue, events: undefined, ready, handles, removing: new Map() }
-    // A failed connect surfaces through the callers awaiting `ready`; never as an unhandled rejection.
-    ready.catch(() => {})
-    this.#queues.set(name, entry)
+    if (entry === undefined) {
+      const command = this.#command ?? requireStarted()
+      entry = openQueue(name, this.#redis as ConnectionOptions, this.#settings.prefix, command, this.#host.logger)
+      this.#queues.set(name, entry)
+    }
     return entry
-  }
-
-  #requireStarted(): never {
-    throw new Error('bullmq backend used before start()')
   }
 
   #handle(entry: QueueEntry, id: string, name: string, state: 'waiting' | 'delayed'): JobRecordHandle {
     const handle = new JobRecordHandle(id, name, state, (h, reason) => this.#cancel(entry, h, reason))
     entry.handles.set(id, handle)
     return handle
-  }
-
-  #settleCompleted(entry: QueueEntry, jobId: string, value: unknown): void {
-    const handle = entry.handles.get(jobId)
-    if (handle === undefined) return
-    entry.handles.delete(jobId)
-    handle.complete(value)
-  }
-
-  #settleFailed(entry: QueueEntry, jobId: string, failedReason: string, attempts: number | undefined): void {
-    const handle = entry.handles.get(jobId)
-    if (handle === undefined) return
-    entry.handles.delete(jobId)
-    if (failedReason.startsWith(CANCEL_MARK)) {
-      handle.fail('cancelled', new CancelledError(failedReason.slice(CANCEL_MARK.length), failedReason.slice(CANCEL_MARK.length)))
-      return
-    }
-    const settle = (made: number): void => {
-      handle.fail('failed', new JobFailedError(jobId, handle.name, made, failedReason))
-    }
-    if (attempts !== undefined) settle(attempts)
-    else {
-      entry.queue.getJob(jobId).then(
-        (job) => settle(job?.attemptsMade ?? 0),
-        () => settle(0),
-      )
-    }
   }
 
   async #cancel(entry: QueueEntry, handle: JobRecordHandle, reason: string | undefined): Promise<boolean> {
@@ -469,15 +394,5 @@ export class BullmqBackend implements QueueBackend {
     throw thrown
   }
 
-  // Resolves true if `work` settled within `ms`, false otherwise (the timer is cleared either way).
-  #within(ms: number, work: Promise<unknown>): Promise<boolean> {
-    const clock = this.#host.app.clock
-    return new Promise((resolve) => {
-      const timer = clock.setTimeout(() => resolve(false), ms)
-      void work.then(() => {
-        clock.clearTimeout(timer)
-        resolve(true)
-      })
-    })
-  }
+
 }

@@ -3,7 +3,7 @@
  * last known state; each backend decides when to settle it and how `cancel()` reaches the job.
  */
 import type { JobHandle, JobState } from '../queue-types.js'
-import { observed } from './observed.js'
+import { observed } from '@tsab/core/support'
 
 const FINISHED: ReadonlySet<JobState> = new Set(['completed', 'failed', 'cancelled'])
 

@@ -61,8 +61,3 @@ function visit(value: unknown, path: string, stack: Set<object>): void {
   }
   stack.delete(object)
 }
-
-/** A deep copy through JSON: what a handler receives, whatever the caller mutates after `enqueue`. */
-export function jsonCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T
-}

@@ -4,6 +4,7 @@
  * Nothing survives the process: at shutdown unfinished jobs are cancelled (and the count is logged).
  */
 import { CancelledError, TimeoutError, type TaskHandle } from '@tsab/core'
+import { BinaryHeap, summarizeNames, wallTime, within } from '@tsab/core/support'
 import { CronExpressionParser } from 'cron-parser'
 import { JobFailedError } from '../queue-errors.js'
 import type { JobHandle, JobInfo, QueueStats, RepeatHandle } from '../queue-types.js'
@@ -18,8 +19,6 @@ import {
   type RepeatRequest,
 } from './backend.js'
 import { JobRecordHandle } from './job-handle.js'
-import { PriorityHeap } from './priority-heap.js'
-import { wallTime } from './wall-time.js'
 
 // Finished jobs remembered per queue so a repeated `jobId` still finds its outcome.
 const FINISHED_HISTORY = 1_000
@@ -41,7 +40,8 @@ interface MemoryJob {
 
 interface MemoryQueue {
   readonly name: string
-  readonly ready: PriorityHeap<MemoryJob>
+  // Jobs ready to run: lowest priority number first (0 = none, first of all), FIFO among equal priorities.
+  readonly ready: BinaryHeap<MemoryJob>
   // Unfinished jobs by id, plus the last finished ones (for jobId deduplication).
   readonly jobs: Map<string, MemoryJob>
   readonly finished: Map<string, MemoryJob>
@@ -60,6 +60,10 @@ interface Repeater {
   runs: number
 }
 
+function readyBefore(a: MemoryJob, b: MemoryJob): boolean {
+  return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq)
+}
+
 /** Runs jobs in this process through the TaskService. */
 export class MemoryBackend implements QueueBackend {
   readonly #host: BackendHost
@@ -68,7 +72,7 @@ export class MemoryBackend implements QueueBackend {
   #nextId = 1
   #seq = 0
   #closed = false
-  // Resolves close() once the last running attempt has settled.
+  // Resolves close()'s bounded wait once the last running attempt has settled.
   #onDrained: (() => void) | undefined
   // Wall time for cron, following app.clock.
   readonly #now: () => number
@@ -174,18 +178,22 @@ export class MemoryBackend implements QueueBackend {
     if (dropped > 0) {
       this.#host.logger.warn({ dropped }, `${dropped} waiting or delayed jobs dropped at shutdown (the memory backend keeps no jobs across restarts)`)
     }
-    if (active > 0) await this.#drained(timeoutMs)
+    if (active > 0) {
+      const drained = new Promise<void>((resolve) => (this.#onDrained = resolve))
+      await within(drained, timeoutMs, this.#host.app.clock)
+      this.#onDrained = undefined
+    }
     const left = [...this.#queues.values()].flatMap((q) => [...q.jobs.values()].filter((j) => j.handle.state === 'active'))
     if (left.length > 0) {
-      const names = left.map((j) => `${j.handle.name}#${j.handle.id}`)
-      this.#host.logger.warn({ jobs: names }, `${left.length} running jobs did not stop within ${timeoutMs} ms: ${names.join(', ')}`)
+      const names = summarizeNames(left.map((j) => `${j.handle.name}#${j.handle.id}`))
+      this.#host.logger.warn({ jobs: names.groups, more: names.more }, `${names.total} running jobs did not stop within ${timeoutMs} ms: ${names.text}`)
     }
   }
 
   #queue(name: string): MemoryQueue {
     let queue = this.#queues.get(name)
     if (queue === undefined) {
-      queue = { name, ready: new PriorityHeap(), jobs: new Map(), finished: new Map(), waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 }
+      queue = { name, ready: new BinaryHeap(readyBefore), jobs: new Map(), finished: new Map(), waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 }
       this.#queues.set(name, queue)
     }
     return queue
@@ -342,17 +350,4 @@ export class MemoryBackend implements QueueBackend {
     return true
   }
 
-  #drained(timeoutMs: number): Promise<void> {
-    const clock = this.#host.app.clock
-    return new Promise((resolve) => {
-      const timer = clock.setTimeout(done, timeoutMs)
-      const self = this
-      function done(): void {
-        clock.clearTimeout(timer)
-        self.#onDrained = undefined
-        resolve()
-      }
-      this.#onDrained = done
-    })
-  }
 }

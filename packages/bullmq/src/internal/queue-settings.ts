@@ -5,7 +5,7 @@
  * service's and the backends'.
  */
 import { ErrorCodes, TsabError, type Config } from '@tsab/core'
-import { describeValue } from './validate.js'
+import { describeValue } from '@tsab/core/support'
 
 /** Everything the QueueService reads from config, checked. */
 export interface QueueSettings {

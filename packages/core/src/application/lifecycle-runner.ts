@@ -8,7 +8,7 @@ import type { Clock } from '../clock/clock.js'
 import { deferred } from '../internal/deferred.js'
 import type { Logger } from '../logging/logger.js'
 import { Module } from '../service/module.js'
-import { Service } from '../service/service.js'
+import { Service, createdTasksOf } from '../service/service.js'
 import { registerDecoratedCrons } from '../tasks/cron-decorator.js'
 import type { TaskService } from '../tasks/task-service.js'
 import { ExitBudget } from './exit-budget.js'
@@ -241,7 +241,7 @@ export class LifecycleRunner {
       steps.push({
         label: `service "${service.name}"`,
         culprit: service.name,
-        weight: overrides(service, 'finalize', Service.prototype) || service.createdTasks !== undefined ? 1 : 0,
+        weight: overrides(service, 'finalize', Service.prototype) || createdTasksOf(service) !== undefined ? 1 : 0,
         run: (signal, signalAt) => (this.#initialized.has(service) ? this.#finalizeService(service, signal, signalAt) : undefined),
       })
     }
@@ -260,7 +260,7 @@ export class LifecycleRunner {
 
   // A service's tasks are shut down right before its finalize(), within the same step and deadline.
   async #finalizeService(service: Service, signal: AbortSignal, signalAt: number): Promise<void> {
-    const tasks = service.createdTasks
+    const tasks = createdTasksOf(service)
     let tasksError: unknown
     if (tasks !== undefined) {
       try {

@@ -1,12 +1,13 @@
 /**
  * `TaskGroup`: structured concurrency (asyncio's TaskGroup, Trio's nursery). The group owns its children: it
- * starts them, cancels them together and does not finish before every one has. Each child is a `Task`; fire-and-forget
- * work that outlives its caller belongs to the TaskService instead.
+ * starts them (on its own task engine), cancels them together and does not finish before every one has.
+ * Fire-and-forget work that outlives its caller belongs to the TaskService instead.
  */
 import { realClock } from '../clock/clock.js'
 import { CancelledError, isCancellation } from '../errors/cancellation.js'
 import { InvalidStateError } from '../errors/errors.js'
-import { Task, type TaskHost } from '../tasks/task.js'
+import { TaskEngine } from '../tasks/engine.js'
+import type { Task } from '../tasks/task.js'
 import type { TaskFunction, TaskHandle } from '../tasks/task-types.js'
 import { assertFunction, assertOptionalObject, assertOptionalSignal, assertString } from '../internal/validate.js'
 import { observed, rejected } from '../internal/observed.js'
@@ -86,9 +87,8 @@ export class TaskGroup {
   readonly #controller = new AbortController()
   // 'finished' once the body and every child are done: spawn() is refused from then on.
   #state: 'running' | 'finished' = 'running'
-  #nextId = 1
-  // Children not yet settled.
-  readonly #active = new Set<Task<unknown>>()
+  // The children: queued until the next microtask, then running until they settle. It logs nothing: run() reports.
+  readonly #children = new TaskEngine({ clock: realClock, startOn: 'microtask', taskDone: (task) => this.#childSettled(task) })
   // Real failures, in the order they happened.
   readonly #errors: unknown[] = []
   #bodyDone = false
@@ -96,8 +96,6 @@ export class TaskGroup {
   #idle: (() => void) | undefined
   #parentAborted = false
   #parentReason: unknown
-  // The group is the TaskHost of its children, without exposing host methods publicly.
-  readonly #host: TaskHost = { clock: realClock, taskSettled: (task) => this.#childSettled(task) }
 
   private constructor() {}
 
@@ -157,10 +155,7 @@ export class TaskGroup {
     if (this.signal.aborted) {
       throw new InvalidStateError('TaskGroup.spawn() called while the group is being cancelled (state: aborting, expected: running)')
     }
-    const child = new Task<T>(this.#nextId++, task, this.#host, { name, signal: this.signal })
-    this.#active.add(child as Task<unknown>)
-    queueMicrotask(() => child.start())
-    return child
+    return this.#children.spawn(task, { name, signal: this.signal })
   }
 
   async #run<R>(body: (group: TaskGroup) => R | Promise<R>, parent: AbortSignal | undefined): Promise<R> {
@@ -184,7 +179,7 @@ export class TaskGroup {
       else this.#abort(error)
     }
     this.#bodyDone = true
-    if (this.#active.size === 0) this.#state = 'finished'
+    if (this.#children.size === 0) this.#state = 'finished'
     else await new Promise<void>((resolve) => (this.#idle = resolve))
     removeListener()
     if (this.#errors.length > 0) {
@@ -196,11 +191,10 @@ export class TaskGroup {
     return value as R
   }
 
-  #childSettled(task: Task<unknown>): void {
-    this.#active.delete(task)
+  #childSettled(task: Task): void {
     if (task.state === 'failed') this.#fail(task.error)
     // Finished in the same turn as the last child, so no spawn() can slip in before run() resumes.
-    if (this.#active.size === 0 && this.#bodyDone) {
+    if (this.#children.size === 0 && this.#bodyDone) {
       this.#state = 'finished'
       this.#idle?.()
     }

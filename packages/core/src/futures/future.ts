@@ -8,7 +8,7 @@ import { InvalidStateError } from '../errors/errors.js'
 import type { Logger } from '../logging/logger.js'
 import { observed } from '../internal/observed.js'
 import { assertFunction, assertOptionalObject } from '../internal/validate.js'
-import { defaultLogger } from '../tasks/task-manager.js'
+import { defaultLogger } from '../internal/default-logger.js'
 
 const noop = (): void => {}
 

@@ -4,10 +4,12 @@
  * holds is `number-cache.ts`'s business.
  */
 import { realClock, type Clock } from '../clock/clock.js'
-import { CancelledError, TimeoutError } from '../errors/cancellation.js'
+import { CancelledError } from '../errors/cancellation.js'
 import { CacheNotFoundError } from '../errors/errors.js'
+import { defaultLogger } from '../internal/default-logger.js'
 import { guardLogger } from '../internal/guarded-logger.js'
-import { observed, rejected } from '../internal/observed.js'
+import { rejected } from '../internal/observed.js'
+import { Waiter } from '../internal/waiter.js'
 import type { Logger } from '../logging/logger.js'
 import {
   assertFunction,
@@ -18,7 +20,7 @@ import {
   assertString,
   expectedMessage,
 } from '../internal/validate.js'
-import { defaultLogger, TaskManager, type TaskManagerOptions } from '../tasks/task-manager.js'
+import { TaskManager, type TaskManagerOptions } from '../tasks/task-manager.js'
 import { NumberCache, registeredFutures } from './number-cache.js'
 
 const noop = (): void => {}
@@ -71,11 +73,6 @@ interface Stored {
   readonly armed: boolean
 }
 
-interface Waiter {
-  resolve(cache: NumberCache): void
-  reject(error: unknown): void
-}
-
 // Wrong types would otherwise just miss (or, for pop, throw CacheNotFoundError) instead of saying what is wrong.
 function assertKey(prefix: unknown, number: unknown): void {
   assertString('prefix', prefix)
@@ -116,7 +113,7 @@ export class RequestCache extends TaskManager {
   readonly #logger: Logger
   readonly #caches = new Map<string, Stored>()
   // Callers of waitFor() by key, resolved when that key is added.
-  readonly #waiters = new Map<string, Set<Waiter>>()
+  readonly #waiters = new Map<string, Set<Waiter<NumberCache>>>()
   // The timeout set by the innermost passthrough() call running now; undefined outside passthrough().
   #passthroughMs: number | undefined
   // Timeouts whose onTimeout()/future settling is still running: shutdown waits for them.
@@ -281,39 +278,21 @@ export class RequestCache extends TaskManager {
     if (stored !== undefined) return Promise.resolve(stored.cache)
     if (signal?.aborted) return rejected(new CancelledError(signal.reason))
     if (this.isShutdown) return rejected(new CancelledError(`RequestCache "${this.name}" is shut down`))
-    const promise = new Promise<NumberCache>((resolve, reject) => {
-      let timer: unknown
-      const onAbort = (): void => waiter.reject(new CancelledError(signal!.reason))
-      const cleanup = (): void => {
-        const waiters = this.#waiters.get(key)
-        waiters?.delete(waiter)
-        if (waiters?.size === 0) this.#waiters.delete(key)
-        if (timer !== undefined) this.#clock.clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-      }
-      const waiter: Waiter = {
-        resolve: (cache) => {
-          cleanup()
-          resolve(cache)
-        },
-        reject: (error) => {
-          cleanup()
-          reject(error)
-        },
-      }
-      let waiters = this.#waiters.get(key)
-      if (waiters === undefined) this.#waiters.set(key, (waiters = new Set()))
-      waiters.add(waiter)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      if (timeoutMs !== undefined) {
-        timer = this.#clock.setTimeout(() => {
-          timer = undefined
-          waiter.reject(new TimeoutError(timeoutMs, `No cache was added under ${key} within ${timeoutMs} ms`))
-        }, timeoutMs)
-      }
+    let waiters = this.#waiters.get(key)
+    if (waiters === undefined) this.#waiters.set(key, (waiters = new Set()))
+    const waiter: Waiter<NumberCache> = new Waiter({
+      signal,
+      timeoutMs,
+      clock: this.#clock,
+      timeoutMessage: `No cache was added under ${key} within ${timeoutMs} ms`,
+      onGiveUp: () => {
+        waiters.delete(waiter)
+        if (waiters.size === 0 && this.#waiters.get(key) === waiters) this.#waiters.delete(key)
+      },
     })
-    // Observed: the caller may attach its handler only after the timeout or the shutdown.
-    return observed(promise)
+    waiters.add(waiter)
+    // Observed by the Waiter: the caller may attach its handler only after the timeout or the shutdown.
+    return waiter.promise
   }
 
   /**
@@ -364,6 +343,7 @@ export class RequestCache extends TaskManager {
     }
     this.#caches.clear()
     const waiters = [...this.#waiters.values()].flatMap((set) => [...set])
+    this.#waiters.clear()
     for (const waiter of waiters) waiter.reject(new CancelledError(reason))
     const promise = (async () => {
       await Promise.all([...this.#inflight])

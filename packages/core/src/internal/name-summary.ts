@@ -1,16 +1,35 @@
 /**
  * `summarizeNames()`: a long list of names (stragglers, running tasks) as a short, bounded text and a structured
  * field, so one log record stays a line: equal names are grouped with a count, and the list is cut after a limit.
- * Internal: not exported from the package.
+ * Exported for other tsab packages from `@tsab/core/support`.
  */
 
-/** One name and how often it occurred. */
+/**
+ * One name and how often it occurred, in a {@link NameSummary}.
+ *
+ * @example
+ * ```ts
+ * import type { NameCount } from '@tsab/core/support'
+ * const group: NameCount = { name: 'job:resize', count: 3 }
+ * ```
+ */
 export interface NameCount {
+  /** The name. */
   readonly name: string
+  /** How often it occurred. */
   readonly count: number
 }
 
-/** What {@link summarizeNames} returns. */
+/**
+ * What {@link summarizeNames} returns: fields for the log record and its one-line text.
+ *
+ * @example
+ * ```ts
+ * import { summarizeNames, type NameSummary } from '@tsab/core/support'
+ * const summary: NameSummary = summarizeNames(['a', 'b', 'a'])
+ * console.log(summary.total, summary.text) // 3 a ×2, b
+ * ```
+ */
 export interface NameSummary {
   /** How many names there were in all (with repeats). */
   readonly total: number
@@ -25,7 +44,17 @@ export interface NameSummary {
 // A name longer than this is cut in the text: one absurd name must not blow the record's bound.
 const MAX_NAME_LENGTH = 200
 
-/** Groups `names` by equal name with counts, keeps the `limit` largest groups, and renders them as one line. */
+/**
+ * Groups `names` by equal name with counts, keeps the `limit` largest groups, and renders them as one line
+ * (`"a ×3, b, c … and 7 more"`; a name longer than 200 characters is cut).
+ *
+ * @example
+ * ```ts
+ * import { summarizeNames } from '@tsab/core/support'
+ * const names = summarizeNames(['fetch', 'fetch', 'index', 'mail'], 2)
+ * console.log(`${names.total} pending: ${names.text}`) // 4 pending: fetch ×2, index … and 1 more
+ * ```
+ */
 export function summarizeNames(names: Iterable<string>, limit = 50): NameSummary {
   const counts = new Map<string, number>()
   let total = 0

@@ -14,6 +14,8 @@ let left = 0
 const expire = (): void => {
   left = 0
 }
+// `resolved.then(expire)` queues that microtask: Node's queueMicrotask() also creates an async resource per call.
+const resolved = Promise.resolve()
 
 /**
  * The time for a task's record. With the real clock, a burst of work that stamps many tasks in one synchronous run
@@ -26,7 +28,7 @@ export function stamp(clock: Clock): number {
   if (left === 0) {
     cached = realClock.now()
     left = READS_PER_STAMP - 1
-    queueMicrotask(expire)
+    void resolved.then(expire)
   } else {
     left--
   }

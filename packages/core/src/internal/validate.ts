@@ -1,9 +1,19 @@
 /**
  * Argument checks shared by every public entry point: they throw synchronously with the message shape
- * ``Expected `name` to be …, got <value> (<type>)``. Internal: not exported from the package.
+ * ``Expected `name` to be …, got <value> (<type>)``. Not exported from `@tsab/core`; the checks other tsab
+ * packages need are exported from `@tsab/core/support`.
  */
 
-/** Renders a value for an error message without ever throwing. */
+/**
+ * Renders a value for an error message, short and without ever throwing: `42 (number)`, `"abc" (string)`,
+ * `{"a":1} (object)`, `[Function run] (function)`.
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from '@tsab/core/support'
+ * console.log(describeValue(-5), describeValue(null)) // -5 (number) null (null)
+ * ```
+ */
 export function describeValue(value: unknown): string {
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
   let text: string
@@ -22,33 +32,83 @@ export function describeValue(value: unknown): string {
   return `${text} (${type})`
 }
 
-/** Builds the standard "Expected …, got …" message. */
+/**
+ * Builds tsab's message for bad input: ``Expected `name` to be <expectation>, got <value> (<type>)``.
+ *
+ * @example
+ * ```ts
+ * import { expectedMessage } from '@tsab/core/support'
+ * const concurrency: unknown = 'many'
+ * if (typeof concurrency !== 'number') throw new TypeError(expectedMessage('options.concurrency', 'a number', concurrency))
+ * ```
+ */
 export function expectedMessage(name: string, expectation: string, value: unknown): string {
   return `Expected \`${name}\` to be ${expectation}, got ${describeValue(value)}`
 }
 
-/** Throws a `TypeError` unless `value` is a function. */
+/**
+ * Throws a `TypeError` unless `value` is a function.
+ *
+ * @example
+ * ```ts
+ * import { assertFunction } from '@tsab/core/support'
+ * const handler: unknown = () => 'ok'
+ * assertFunction('handler', handler) // handler is now typed as a function
+ * ```
+ */
 export function assertFunction(name: string, value: unknown): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw new TypeError(expectedMessage(name, 'a function', value))
 }
 
-/** Throws a `TypeError` unless `value` is a non-empty string. */
+/**
+ * Throws a `TypeError` unless `value` is a string, and a `RangeError` when it is empty.
+ *
+ * @example
+ * ```ts
+ * import { assertNonEmptyString } from '@tsab/core/support'
+ * assertNonEmptyString('name', 'resize-image')
+ * ```
+ */
 export function assertNonEmptyString(name: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new TypeError(expectedMessage(name, 'a non-empty string', value))
   if (value.length === 0) throw new RangeError(expectedMessage(name, 'a non-empty string', value))
 }
 
-/** Throws a `TypeError` unless `value` is a string (possibly empty). */
+/**
+ * Throws a `TypeError` unless `value` is a string (possibly empty).
+ *
+ * @example
+ * ```ts
+ * import { assertString } from '@tsab/core/support'
+ * assertString('prefix', '')
+ * ```
+ */
 export function assertString(name: string, value: unknown): asserts value is string {
   if (typeof value !== 'string') throw new TypeError(expectedMessage(name, 'a string', value))
 }
 
-/** Throws a `TypeError` unless `value` is a boolean. */
+/**
+ * Throws a `TypeError` unless `value` is a boolean.
+ *
+ * @example
+ * ```ts
+ * import { assertBoolean } from '@tsab/core/support'
+ * assertBoolean('options.stopOnError', true)
+ * ```
+ */
 export function assertBoolean(name: string, value: unknown): asserts value is boolean {
   if (typeof value !== 'boolean') throw new TypeError(expectedMessage(name, 'a boolean', value))
 }
 
-/** Options for {@link assertNumber}. */
+/**
+ * The limits {@link assertNumber} checks. Without any, a finite number passes.
+ *
+ * @example
+ * ```ts
+ * import type { NumberRule } from '@tsab/core/support'
+ * const port: NumberRule = { min: 1, max: 65_535, integer: true }
+ * ```
+ */
 export interface NumberRule {
   /** Smallest allowed value (inclusive unless `exclusiveMin`). */
   min?: number
@@ -71,7 +131,18 @@ function numberExpectation(rule: NumberRule): string {
 
 /**
  * Throws a `TypeError` unless `value` is a number, and a `RangeError` when it is NaN, infinite (unless allowed),
- * not an integer when one is required, or outside `[min, max]`.
+ * not an integer when one is required, or outside the limits of `rule`.
+ *
+ * @example
+ * ```ts
+ * import { assertNumber } from '@tsab/core/support'
+ * assertNumber('options.attempts', 3, { min: 1, integer: true })
+ * try {
+ *   assertNumber('options.delayMs', -5, { min: 0 })
+ * } catch (error) {
+ *   console.log((error as RangeError).message) // Expected `options.delayMs` to be a finite number >= 0, got -5 (number)
+ * }
+ * ```
  */
 export function assertNumber(name: string, value: unknown, rule: NumberRule = {}): asserts value is number {
   const expectation = numberExpectation(rule)
@@ -85,19 +156,61 @@ export function assertNumber(name: string, value: unknown, rule: NumberRule = {}
   if (rule.max !== undefined && value > rule.max) throw new RangeError(expectedMessage(name, expectation, value))
 }
 
+/**
+ * {@link assertNumber} for an optional value: `undefined` passes.
+ *
+ * @example
+ * ```ts
+ * import { assertOptionalNumber } from '@tsab/core/support'
+ * assertOptionalNumber('options.priority', undefined, { min: 1, integer: true })
+ * ```
+ */
+export function assertOptionalNumber(name: string, value: unknown, rule: NumberRule = {}): asserts value is number | undefined {
+  if (value !== undefined) assertNumber(name, value, rule)
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a boolean or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { assertOptionalBoolean } from '@tsab/core/support'
+ * assertOptionalBoolean('options.replace', undefined)
+ * ```
+ */
+export function assertOptionalBoolean(name: string, value: unknown): asserts value is boolean | undefined {
+  if (value !== undefined) assertBoolean(name, value)
+}
+
 /** Checks an optional duration in milliseconds: a finite number >= 0 (or > 0 with `positive`). */
 export function assertOptionalDuration(name: string, value: unknown, positive = false): asserts value is number | undefined {
   if (value === undefined) return
   assertNumber(name, value, { min: 0, exclusiveMin: positive })
 }
 
-/** Throws a `TypeError` unless `value` is an `AbortSignal` (or undefined). */
+/**
+ * Throws a `TypeError` unless `value` is an `AbortSignal` or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { assertOptionalSignal } from '@tsab/core/support'
+ * assertOptionalSignal('options.signal', AbortSignal.timeout(1_000))
+ * ```
+ */
 export function assertOptionalSignal(name: string, value: unknown): asserts value is AbortSignal | undefined {
   if (value === undefined) return
   if (!(value instanceof AbortSignal)) throw new TypeError(expectedMessage(name, 'an AbortSignal', value))
 }
 
-/** Throws a `TypeError` unless `value` is a plain object (or undefined). */
+/**
+ * Throws a `TypeError` unless `value` is an object (not `null`, not an array) or `undefined`: an options bag.
+ *
+ * @example
+ * ```ts
+ * import { assertOptionalObject } from '@tsab/core/support'
+ * assertOptionalObject('options', { attempts: 3 })
+ * ```
+ */
 export function assertOptionalObject(name: string, value: unknown): asserts value is object | undefined {
   if (value === undefined) return
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -105,7 +218,15 @@ export function assertOptionalObject(name: string, value: unknown): asserts valu
   }
 }
 
-/** True for an object or function with a callable `then`. */
+/**
+ * True for an object or function with a callable `then` (a promise or any other thenable).
+ *
+ * @example
+ * ```ts
+ * import { isThenable } from '@tsab/core/support'
+ * console.log(isThenable(Promise.resolve(1)), isThenable({ then: 1 })) // true false
+ * ```
+ */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&

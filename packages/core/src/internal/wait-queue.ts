@@ -80,12 +80,6 @@ export class WaitQueue<V, P = undefined> {
     return true
   }
 
-  /** The payload of the first waiter, if any. */
-  peek(): P | undefined {
-    const first = this.#entries.values().next()
-    return first.done === true ? undefined : first.value.payload
-  }
-
   /** Rejects every waiter that has not been handed anything (in-transit entries are still delivered). */
   rejectAll(makeError: () => unknown): void {
     const entries = [...this.#entries]

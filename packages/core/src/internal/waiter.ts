@@ -21,6 +21,8 @@ export interface WaiterOptions {
    * bookkeeping (leave a queue, pass a permit on).
    */
   onGiveUp?: ((error: CancelledError | TimeoutError) => void) | undefined
+  /** The message of the `TimeoutError`. @default the TimeoutError's own */
+  timeoutMessage?: string | undefined
   /** When true, reaching `timeoutMs` resolves the waiter with `undefined` instead of rejecting (a sleep). */
   resolveOnTimeout?: boolean | undefined
 }
@@ -66,14 +68,9 @@ export class Waiter<T> {
       this.#timer = this.#clock.setTimeout(() => {
         this.#hasTimer = false
         if (resolveOnTimeout) this.resolve(undefined as T)
-        else this.#giveUp(new TimeoutError(timeoutMs))
+        else this.#giveUp(new TimeoutError(timeoutMs, options.timeoutMessage))
       }, timeoutMs)
     }
-  }
-
-  /** True once resolved or rejected. */
-  get isSettled(): boolean {
-    return this.#done
   }
 
   /** Resolves unless already settled; returns whether it did. */
@@ -127,9 +124,7 @@ export function onAbort(signal: AbortSignal | undefined, fn: (reason: unknown) =
 
 /** Observes a thenable so its rejection can never become unhandled; returns it as a real promise. */
 export function observe<T>(task: T | PromiseLike<T>): Promise<T> {
-  const promise = Promise.resolve(task)
-  promise.catch(noop)
-  return promise
+  return observed(Promise.resolve(task))
 }
 
 /** Validates the common `{ signal, timeoutMs, clock }` option bag of the blocking calls; throws synchronously. */

@@ -1,41 +1,29 @@
 /**
  * `PubSub`: the application-wide message bus (ASAB's PubSub), a wrapper around eventemitter3.
  *
- * This file owns subscriptions, delivery and error isolation; message names live in `messages.ts`, the
- * `@subscribe` decorator's registry in `subscribe.ts`, the async iterator in `message-iterator.ts`.
+ * This file owns the subscriptions; one subscription's delivery and error isolation live in `subscription.ts`,
+ * message names in `messages.ts`, the `@subscribe` decorator's registry in `subscribe.ts`, the async iterator in
+ * `message-iterator.ts`.
  */
 import { EventEmitter } from 'eventemitter3'
 import { type Clock, realClock } from '../clock/clock.js'
-import { CancelledError, TimeoutError } from '../errors/cancellation.js'
+import { CancelledError } from '../errors/cancellation.js'
+import { guardLogger } from '../internal/guarded-logger.js'
 import { nextMacrotask } from '../internal/macrotask.js'
-import { observed, rejected } from '../internal/observed.js'
-import {
-  assertFunction,
-  assertNonEmptyString,
-  assertOptionalDuration,
-  assertOptionalObject,
-  assertOptionalSignal,
-  expectedMessage,
-  isThenable,
-} from '../internal/validate.js'
+import { rejected } from '../internal/observed.js'
+import { Waiter } from '../internal/waiter.js'
+import { assertFunction, assertNonEmptyString, assertOptionalDuration, assertOptionalObject, assertOptionalSignal, expectedMessage } from '../internal/validate.js'
 import { createLogger, type Logger } from '../logging/logger.js'
 import { MessageIterator } from './message-iterator.js'
 import { collectSubscriptions } from './subscribe.js'
+import { deliver, type Subscriber, type Subscription, type SubscriptionHost } from './subscription.js'
 
-/**
- * A PubSub subscriber: called as `callback(message, ...args)` with the published message name first.
- * It may be async; a rejection is logged, never unhandled.
- *
- * @example
- * ```ts
- * import { PubSub, type Subscriber } from '@tsab/core'
- * const onTick: Subscriber = (message, count: number) => console.log(message, count)
- * const pubsub = new PubSub()
- * pubsub.subscribe('Counter.tick!', onTick)
- * pubsub.publish('Counter.tick!', 1) // Counter.tick! 1
- * ```
- */
-export type Subscriber = (message: string, ...args: any[]) => unknown
+export type { Subscriber } from './subscription.js'
+
+const noop = (): void => {}
+
+// Made on first need, so a PubSub without a logger costs no pino instance of its own.
+let silentLogger: Logger | undefined
 
 /**
  * Options for {@link PubSub}.
@@ -70,87 +58,6 @@ export interface PubSubWaitForOptions {
   signal?: AbortSignal
   /** Milliseconds to wait before rejecting with `TimeoutError`; the clock starts at the call. @default no timeout */
   timeoutMs?: number
-}
-
-/** The PubSub side of a subscription that {@link deliver} needs. */
-interface SubscriptionHost {
-  readonly logger: Logger
-}
-
-/** One `subscribe`/`once` call: the record registered as eventemitter3's listener context. */
-interface Subscription {
-  readonly host: SubscriptionHost
-  readonly message: string
-  readonly callback: Subscriber
-  readonly once: boolean
-  // Cleared by dispose; makes the disposer idempotent.
-  active: boolean
-  // Set when a `once` subscription has been called.
-  fired: boolean
-  dispose: () => void
-}
-
-const noop = (): void => {}
-
-// Made on first need, so a PubSub without a logger costs no pino instance of its own.
-let silentLogger: Logger | undefined
-
-function report(subscription: Subscription, err: unknown, text: string): void {
-  try {
-    subscription.host.logger.error(
-      { err, message: subscription.message, subscriber: subscription.callback.name || '(anonymous)' },
-      text,
-    )
-  } catch {
-    // A broken logger must not turn one failing subscriber into a failed publish (or an unhandled rejection).
-  }
-}
-
-function observe(subscription: Subscription, result: PromiseLike<unknown>): void {
-  try {
-    result.then(undefined, (err: unknown) => report(subscription, err, 'PubSub subscriber rejected'))
-  } catch (err) {
-    report(subscription, err, 'PubSub subscriber threw')
-  }
-}
-
-/**
- * The one listener function registered in the emitter for every subscription (`this` is the subscription):
- * a shared function rather than a closure per subscription, with fixed-arity calls so that delivering to a
- * subscriber allocates nothing.
- */
-function deliver(this: Subscription, message: string, a1?: unknown, a2?: unknown, a3?: unknown): void {
-  if (this.once) {
-    // A publish from inside another subscriber can reach a `once` subscription before the outer delivery does.
-    if (this.fired) return
-    this.fired = true
-    this.dispose()
-  }
-  // Called as a plain function: subscribers must not see the subscription record as `this`.
-  const callback = this.callback
-  let result: unknown
-  try {
-    switch (arguments.length) {
-      case 1:
-        result = callback(message)
-        break
-      case 2:
-        result = callback(message, a1)
-        break
-      case 3:
-        result = callback(message, a1, a2)
-        break
-      case 4:
-        result = callback(message, a1, a2, a3)
-        break
-      default:
-        result = callback.apply(undefined, arguments as unknown as Parameters<Subscriber>)
-    }
-  } catch (err) {
-    report(this, err, 'PubSub subscriber threw')
-    return
-  }
-  if (isThenable(result)) observe(this, result)
 }
 
 /**
@@ -202,7 +109,7 @@ export class PubSub {
     if (typeof maybeClock?.setTimeout !== 'function' || typeof maybeClock.clearTimeout !== 'function') {
       throw new TypeError(expectedMessage('options.clock', 'a Clock', clock))
     }
-    this.#host = { logger: logger ?? (silentLogger ??= createLogger({ level: 'silent' })) }
+    this.#host = { logger: logger === undefined ? (silentLogger ??= createLogger({ level: 'silent' })) : guardLogger(logger) }
     this.#clock = clock
   }
 
@@ -398,31 +305,17 @@ export class PubSub {
     assertOptionalSignal('options.signal', signal)
     assertOptionalDuration('options.timeoutMs', timeoutMs)
     if (signal?.aborted) return rejected(new CancelledError(signal.reason))
-    const promise = new Promise<unknown[]>((resolve, reject) => {
-      let timer: unknown
-      let settled = false
-      const finish = (error: Error | undefined, args?: unknown[]): void => {
-        // The abort, the timer and the message can all arrive; a message already in flight still reaches us.
-        if (settled) return
-        settled = true
-        dispose()
-        if (timer !== undefined) this.#clock.clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        if (error === undefined) resolve(args!)
-        else reject(error)
-      }
-      const onAbort = (): void => finish(new CancelledError(signal!.reason))
-      const dispose = this.#add(message, (_message: string, ...args: unknown[]) => finish(undefined, args), true)
-      if (timeoutMs !== undefined) {
-        timer = this.#clock.setTimeout(
-          () => finish(new TimeoutError(timeoutMs, `No "${message}" message was published within ${timeoutMs} ms`)),
-          timeoutMs,
-        )
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
+    // The abort, the timer and the message can all arrive; the first one wins, the Waiter ignores the others and
+    // removes its timer and abort listener. Its promise is observed: the caller may attach its handler late.
+    const waiter: Waiter<unknown[]> = new Waiter({
+      signal,
+      timeoutMs,
+      clock: this.#clock,
+      timeoutMessage: `No "${message}" message was published within ${timeoutMs} ms`,
+      onGiveUp: () => dispose(),
     })
-    // Observed: the caller may attach its handler only after the timeout has passed.
-    return observed(promise)
+    const dispose = this.#add(message, (_message: string, ...args: unknown[]) => waiter.resolve(args), true)
+    return waiter.promise
   }
 
   /**

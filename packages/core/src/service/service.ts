@@ -8,6 +8,17 @@ import { assertNonEmptyString, expectedMessage } from '../internal/validate.js'
 import type { Logger } from '../logging/logger.js'
 import { TaskManager } from '../tasks/task-manager.js'
 
+let readCreatedTasks: (service: Service) => TaskManager | undefined
+
+/**
+ * The TaskManager of `service` if it was ever used (`service.tasks`), else `undefined`: the Application shuts it
+ * down right before the service's `finalize()`. Not part of the public surface (not exported from the package).
+ * @internal
+ */
+export function createdTasksOf(service: Service): TaskManager | undefined {
+  return readCreatedTasks(service)
+}
+
 /**
  * A service class as `addService()` accepts it. It is either decorated for dependency injection (resolved through
  * `app.container`) or constructed as `new Cls(app)`.
@@ -52,6 +63,10 @@ export abstract class Service {
   // Created on first use: most services never schedule named tasks.
   #tasks: TaskManager | undefined
 
+  static {
+    readCreatedTasks = (service) => service.#tasks
+  }
+
   constructor(app: Application, name?: string) {
     if (app === null || typeof app !== 'object' || typeof (app as { addService?: unknown }).addService !== 'function') {
       throw new TypeError(expectedMessage('app', 'an Application', app))
@@ -75,11 +90,6 @@ export abstract class Service {
       logger: this.logger,
       clock: this.app.clock,
     }))
-  }
-
-  /** @internal the manager if it was ever used (the Application shuts it down before `finalize()`). */
-  get createdTasks(): TaskManager | undefined {
-    return this.#tasks
   }
 
   /** Called once at init-time, in registration order; may await I/O. A throw aborts the application's start. */

@@ -43,9 +43,15 @@ export function resolveBackoff(options: BackoffOptions | undefined, path = 'back
   return { initialMs, maxMs, factor, jitter, resetAfterMs }
 }
 
-/** The delay before restart number `attempt` (1 for the first restart after a healthy period). */
+/**
+ * The delay before restart number `attempt` (1 for the first restart after a healthy period): always a finite
+ * number in `[0, maxMs]`, however large `attempt` grows (`factor ** attempt` overflows to `Infinity`, and
+ * `0 * Infinity` would be `NaN`).
+ */
 export function backoffDelay(backoff: ResolvedBackoff, attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(backoff.maxMs, backoff.initialMs * backoff.factor ** Math.max(0, attempt - 1))
-  const spread = base * backoff.jitter * (2 * random() - 1)
-  return Math.max(0, Math.min(backoff.maxMs, base + spread))
+  const { initialMs, maxMs, factor, jitter } = backoff
+  const base = initialMs === 0 ? 0 : Math.min(maxMs, initialMs * factor ** Math.max(0, attempt - 1))
+  const spread = base * jitter * (2 * random() - 1)
+  const delay = Math.min(maxMs, base + spread)
+  return delay > 0 ? delay : 0
 }

@@ -1,16 +1,18 @@
 /**
- * `runForever` support: one runner per function, itself a single task of the TaskService that calls the function
- * again after each return or throw, with backoff. Which tasks exist and how they are tracked is the TaskService's.
+ * `runForever` support: one runner per function, itself a single task of the TaskService's engine that calls the
+ * function again after each return or throw, with backoff. How tasks are tracked is the engine's.
  */
-import type { Clock } from '../clock/clock.js'
-import { CancelledError } from '../errors/cancellation.js'
-import type { Logger } from '../logging/logger.js'
-import { guardLogger } from '../internal/guarded-logger.js'
-import { assertFunction, assertNonEmptyString, expectedMessage } from '../internal/validate.js'
 import { sleep } from '../concurrency/sleep.js'
+import { CancelledError } from '../errors/cancellation.js'
+import { yieldMacrotask } from '../internal/macrotask.js'
+import { assertFunction, assertNonEmptyString, expectedMessage } from '../internal/validate.js'
+import type { Logger } from '../logging/logger.js'
 import { backoffDelay, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js'
+import type { TaskEngine } from './engine.js'
 import type { Task } from './task.js'
-import type { TaskFunction, TaskOptions } from './task-types.js'
+import type { TaskFunction } from './task-types.js'
+
+const noop = (): void => {}
 
 /**
  * A named function for `runForever`, with its own backoff.
@@ -69,39 +71,43 @@ export interface ForeverInfo {
   running: boolean
 }
 
-/** What a runner needs from its TaskService. */
-export interface ForeverRunnerHost {
-  readonly clock: Clock
-  readonly logger: Logger
-  countRestart(runner: ForeverHandle): void
+/** A validated `runForever` argument. @internal */
+export interface ForeverPlan {
+  readonly name: string
+  readonly run: TaskFunction
+  readonly backoff: ResolvedBackoff
 }
 
-/** One runForever function and its restart loop. @internal */
+/** Validates one `runForever` argument (naming `path` in errors). @internal */
+export function planForever(fn: TaskFunction | ForeverSpec, path: string): ForeverPlan {
+  if (typeof fn === 'function') return { name: fn.name || 'forever', run: fn, backoff: resolveBackoff(undefined) }
+  if (typeof fn !== 'object' || fn === null) throw new TypeError(expectedMessage(path, 'a function or { name, run, backoff? }', fn))
+  assertNonEmptyString(`${path}.name`, fn.name)
+  assertFunction(`${path}.run`, fn.run)
+  return { name: fn.name, run: fn.run, backoff: resolveBackoff(fn.backoff, `${path}.backoff`) }
+}
+
+/**
+ * One runForever function and its restart loop: a single task of the engine that calls the function again after
+ * each return or throw. Sealed like a task handle: its prototype has exactly the `ForeverHandle` members.
+ * @internal
+ */
 export class ForeverRunner implements ForeverHandle {
   readonly name: string
-  readonly #host: ForeverRunnerHost
-  readonly #run: TaskFunction
-  readonly #backoff: ResolvedBackoff
   #restarts = 0
   #running = true
-  // The TaskService task that hosts the loop.
-  #task: Task | undefined
+  // The task that hosts the loop.
+  readonly #task: Task
 
-  constructor(host: ForeverRunnerHost, fn: TaskFunction | ForeverSpec, path: string) {
-    this.#host = host
-    if (typeof fn === 'function') {
-      this.#run = fn
-      this.name = fn.name || 'forever'
-      this.#backoff = resolveBackoff(undefined)
-    } else if (typeof fn === 'object' && fn !== null) {
-      assertNonEmptyString(`${path}.name`, fn.name)
-      assertFunction(`${path}.run`, fn.run)
-      this.#run = fn.run
-      this.name = fn.name
-      this.#backoff = resolveBackoff(fn.backoff, `${path}.backoff`)
-    } else {
-      throw new TypeError(expectedMessage(path, 'a function or { name, run, backoff? }', fn))
-    }
+  /** Schedules the loop on `engine`; `onEnd` runs once it has stopped for good. */
+  constructor(engine: TaskEngine, logger: Logger, plan: ForeverPlan, onEnd: () => void) {
+    this.name = plan.name
+    const task = engine.spawn((signal: AbortSignal) => this.#loop(signal, engine, logger, plan), { name: plan.name, owner: 'runForever' })
+    this.#task = task
+    void task.settled.then(() => {
+      this.#running = false
+      onEnd()
+    })
   }
 
   get restarts(): number {
@@ -110,51 +116,41 @@ export class ForeverRunner implements ForeverHandle {
 
   get running(): boolean {
     // Also false in the microtask gap between the task settling and the settled callback (e.g. right after onIdle()).
-    return this.#running && this.#task?.isDone !== true
-  }
-
-  /** Schedules the loop through `enqueue`; `onEnd` runs once the loop has stopped for good. */
-  start(enqueue: (task: TaskFunction, options: TaskOptions) => Task, onEnd: () => void): void {
-    const task = enqueue((signal) => this.#loop(signal), { name: this.name, owner: 'runForever' })
-    this.#task = task
-    void task.settled.then(() => {
-      this.#running = false
-      onEnd()
-    })
+    const state = this.#task.state
+    return this.#running && (state === 'queued' || state === 'running')
   }
 
   cancel(reason?: unknown): boolean {
-    if (!this.#running || this.#task === undefined) return false
+    if (!this.#running) return false
     return this.#task.cancel(reason)
   }
 
-  async #loop(signal: AbortSignal): Promise<never> {
-    const clock = this.#host.clock
-    // Guarded: a throwing log destination must not end the loop.
-    const logger = guardLogger(this.#host.logger)
+  // Never ends by itself: whatever the function (or a log destination) does, only an abort of the signal stops it.
+  async #loop(signal: AbortSignal, engine: TaskEngine, logger: Logger, plan: ForeverPlan): Promise<never> {
+    const clock = engine.clock
     let attempt = 0
     for (;;) {
       const began = clock.now()
+      let failed = false
+      let error: unknown
       try {
-        await this.#run(signal)
-        if (signal.aborted) break
-        attempt = clock.now() - began >= this.#backoff.resetAfterMs ? 1 : attempt + 1
-        const delay = backoffDelay(this.#backoff, attempt)
-        logger.warn({ task: this.name, restartInMs: Math.round(delay) }, `runForever function "${this.name}" returned; restarting`)
-        await sleep(delay, { signal, clock })
-      } catch (error) {
-        if (signal.aborted) break
-        attempt = clock.now() - began >= this.#backoff.resetAfterMs ? 1 : attempt + 1
-        const delay = backoffDelay(this.#backoff, attempt)
-        logger.error({ err: error, task: this.name, restartInMs: Math.round(delay) }, `runForever function "${this.name}" failed; restarting`)
-        try {
-          await sleep(delay, { signal, clock })
-        } catch {
-          break
-        }
+        await plan.run(signal)
+      } catch (thrown) {
+        failed = true
+        error = thrown
       }
+      if (signal.aborted) break
+      attempt = clock.now() - began >= plan.backoff.resetAfterMs ? 1 : attempt + 1
+      const delay = backoffDelay(plan.backoff, attempt)
+      const fields = { task: this.name, restartInMs: Math.round(delay) }
+      if (failed) logger.error({ ...fields, err: error }, `runForever function "${this.name}" failed; restarting`)
+      else logger.warn(fields, `runForever function "${this.name}" returned; restarting`)
+      // At least one macrotask apart, so a function that returns at once can never starve the event loop.
+      if (delay === 0) await yieldMacrotask()
+      else await sleep(delay, { signal, clock }).catch(noop)
+      if (signal.aborted) break
       this.#restarts++
-      this.#host.countRestart(this)
+      engine.countRestart(this)
     }
     throw signal.reason instanceof CancelledError ? signal.reason : new CancelledError(signal.reason)
   }

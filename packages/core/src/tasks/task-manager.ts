@@ -1,18 +1,16 @@
 /**
- * `TaskManager`: IPv8's named, delayed and periodic tasks — a registry of task names, their timing and their
- * shutdown. How a delayed or periodic registration runs is in `periodic-task.ts`, a cron schedule in `cron-schedule.ts`;
- * the handle is a `Task` (`task.ts`) when the manager runs tasks itself, or the TaskService's handle when it has one.
+ * `TaskManager`: IPv8's named, delayed and periodic tasks, and cron schedules — the public API over the registry of
+ * names (`task-registry.ts`). How a registration runs is `periodic-task.ts` (a cron schedule `cron-schedule.ts`); its
+ * checks `task-registration.ts`; where tasks start `task-launcher.ts`; the stuck-task checker `task-age-checker.ts`;
+ * the shutdown sequence `task-manager-shutdown.ts`.
  */
-import { realClock, type Clock } from '../clock/clock.js'
-import { CancelledError } from '../errors/cancellation.js'
+import { realClock } from '../clock/clock.js'
 import { DuplicateTaskError } from '../errors/errors.js'
-import { createLogger, type Logger } from '../logging/logger.js'
+import { defaultLogger } from '../internal/default-logger.js'
 import { guardLogger } from '../internal/guarded-logger.js'
-import { nextMacrotask } from '../internal/macrotask.js'
-import { observed, rejected } from '../internal/observed.js'
-import { summarizeNames } from '../internal/name-summary.js'
+import { observed } from '../internal/observed.js'
+import { assertOptionalClock } from '../internal/waiter.js'
 import {
-  assertBoolean,
   assertFunction,
   assertNonEmptyString,
   assertNumber,
@@ -21,85 +19,17 @@ import {
   assertOptionalSignal,
   assertString,
   expectedMessage,
-  isThenable,
 } from '../internal/validate.js'
-import { checkCronOptions, firstFireTime, type CronOptions } from './cron-options.js'
-import { CronSchedule, type CronInfo } from './cron-schedule.js'
-import { createPeriodicTask } from './periodic-task.js'
-import { Task, type TaskHost } from './task.js'
-import type { TaskService } from './task-service.js'
-import type { Schedulable, TaskFunction, TaskHandle, TaskMeta } from './task-types.js'
+import type { CronOptions } from './cron-options.js'
+import type { CronInfo } from './cron-schedule.js'
+import { ManagerCore } from './task-manager-core.js'
+import { checkCron, checkRegistration } from './task-registration.js'
+import type { RegisterOptions, TaskManagerOptions } from './task-manager-options.js'
+import type { TaskFunction, TaskHandle } from './task-types.js'
+
+export type { RegisterOptions, TaskManagerOptions } from './task-manager-options.js'
 
 const DEFAULT_MAX_TASK_AGE_MS = 10 * 60_000
-const noop = (): void => {}
-
-let sharedLogger: Logger | undefined
-/**
- * The logger used by a TaskManager, RequestCache or Future that was given none (created on first use).
- * @internal
- */
-export function defaultLogger(): Logger {
-  return (sharedLogger ??= createLogger({ name: 'tsab' }))
-}
-
-/**
- * Options of the {@link TaskManager} constructor.
- *
- * @example
- * ```ts
- * import { TaskManager, createLogger } from '@tsab/core'
- * const manager = new TaskManager({ name: 'peers', logger: createLogger({ level: 'warn' }), maxTaskAgeMs: 60_000 })
- * ```
- */
-export interface TaskManagerOptions {
-  /** Names the manager in logs, and is the `owner` of its tasks in `TaskService.list()`. @default 'TaskManager' */
-  name?: string
-  /** Runs the tasks through this TaskService (tracked, listed, published as `task_done!`). @default the manager runs them itself */
-  taskService?: TaskService
-  /** Where failures and warnings go. @default a pino logger at level `info` */
-  logger?: Logger
-  /**
-   * Milliseconds after which a one-shot task still running is reported (a warning with its name and age, once per
-   * check; checks run every `maxTaskAgeMs` while tasks exist). `Infinity` turns the check off. @default 600_000
-   */
-  maxTaskAgeMs?: number
-  /** Source of time for delays, intervals and ages. @default realClock */
-  clock?: Clock
-}
-
-/**
- * Timing options of {@link TaskManager.registerTask}.
- *
- * @example
- * ```ts
- * manager.registerTask('poll', poll, { delay: 0, interval: 5_000, stopOnError: false })
- * ```
- */
-export interface RegisterOptions {
-  /** Milliseconds from the `registerTask()` call to the (first) run; `0` runs at once. @default 0, or `interval` when set */
-  delay?: number
-  /** Milliseconds from the end of one run to the start of the next (fixed delay, never overlapping); must be > 0. @default undefined: run once */
-  interval?: number
-  /** A throwing run of a periodic task ends it (`true`) or is logged and the loop goes on (`false`). @default true */
-  stopOnError?: boolean
-}
-
-interface Entry {
-  readonly handle: TaskHandle<unknown>
-  readonly periodic: boolean
-  // Clock time at which the (first) run is due: ages are counted from there.
-  readonly dueAt: number
-  // Set for registerAnonymousTask, so getAnonymousTasks can match exactly.
-  readonly baseName: string | undefined
-  // Set for registerCron: nextRuns() and cronInfo() read it.
-  readonly cron?: CronSchedule<unknown>
-}
-
-/** True once a handle is `succeeded`, `failed` or `cancelled`. */
-function isFinal(handle: TaskHandle<unknown>): boolean {
-  const state = handle.state
-  return state !== 'queued' && state !== 'running'
-}
 
 /**
  * Named, delayed and periodic tasks with IPv8's `TaskManager` API, minus its sharp edges.
@@ -127,29 +57,8 @@ function isFinal(handle: TaskHandle<unknown>): boolean {
  * ```
  */
 export class TaskManager {
-  readonly #name: string
-  readonly #taskService: TaskService | undefined
-  readonly #logger: Logger
-  readonly #clock: Clock
-  readonly #maxTaskAgeMs: number
-  // Active tasks by name; Map order is registration order (getTasks()).
-  readonly #tasks = new Map<string, Entry>()
-  // Every task not yet settled, also those cancelled and still cleaning up: what waitForTasks and shutdown wait for.
-  readonly #live = new Set<TaskHandle<unknown>>()
-  // One counter per manager for anonymous names, and the ids of the tasks it runs itself.
-  #anonymousCount = 0
-  #nextId = 1
-  readonly #shutdownTasks: Array<() => unknown> = []
-  // Set once shutdown began; the same promise is returned by every later call.
-  #shutdown: Promise<void> | undefined
-  // Set synchronously when shutdown begins (before #shutdown is assigned), so nothing re-arms during it.
-  #isShutdown = false
-  // Once shutdown reached its shutdown tasks, later registrations of shutdown tasks cannot run any more.
-  #shutdownTasksStarted = false
-  // The max-task-age checker: a plain clock timer, armed only while tasks exist, so it is never a task itself.
-  #checker: unknown
-  // The host of the tasks this manager runs itself (without a TaskService).
-  readonly #host: TaskHost
+  // The registry, the launcher, the checker and the shutdown sequence behind this API.
+  readonly #core: ManagerCore
 
   /**
    * Creates a manager; nothing runs until a task is registered.
@@ -168,26 +77,19 @@ export class TaskManager {
       throw new TypeError(expectedMessage('options.taskService', 'a TaskService', taskService))
     }
     assertNumber('options.maxTaskAgeMs', maxTaskAgeMs, { min: 0, exclusiveMin: true, allowInfinity: true })
-    if (typeof clock !== 'object' || clock === null || typeof clock.setTimeout !== 'function') {
-      throw new TypeError(expectedMessage('options.clock', 'a Clock', clock))
-    }
-    this.#name = name
-    this.#taskService = taskService
+    assertOptionalClock('options.clock', clock)
     // Guarded: a broken log destination must never break the bookkeeping of tasks.
-    this.#logger = guardLogger(logger ?? defaultLogger())
-    this.#clock = clock
-    this.#maxTaskAgeMs = maxTaskAgeMs
-    this.#host = { clock, taskSettled: (task) => this.#ownTaskSettled(task) }
+    this.#core = new ManagerCore(name, taskService, guardLogger(logger ?? defaultLogger()), clock, maxTaskAgeMs)
   }
 
   /** The manager's name (the `owner` of its tasks). */
   get name(): string {
-    return this.#name
+    return this.#core.name
   }
 
   /** True once {@link TaskManager.shutdownTaskManager} has been called. */
   get isShutdown(): boolean {
-    return this.#isShutdown
+    return this.#core.isShutdown
   }
 
   /**
@@ -212,9 +114,8 @@ export class TaskManager {
   registerTask<T>(name: string, task: TaskFunction<T> | PromiseLike<T>, options?: RegisterOptions): TaskHandle<T> {
     assertNonEmptyString('name', name)
     const timing = checkRegistration(task, options)
-    const existing = this.#tasks.get(name)
-    if (existing !== undefined && !isFinal(existing.handle)) throw new DuplicateTaskError(name)
-    return this.#register(name, task, timing, undefined)
+    if (this.#core.tasks.active(name) !== undefined) throw new DuplicateTaskError(name)
+    return this.#core.register(name, task, timing, undefined)
   }
 
   /**
@@ -230,30 +131,20 @@ export class TaskManager {
   registerAnonymousTask<T>(baseName: string, task: TaskFunction<T> | PromiseLike<T>, options?: RegisterOptions): TaskHandle<T> {
     assertNonEmptyString('baseName', baseName)
     const timing = checkRegistration(task, options)
-    let name: string
-    do name = `${baseName} ${++this.#anonymousCount}`
-    while (this.#isActive(name))
-    return this.#register(name, task, timing, baseName)
+    return this.#core.register(this.#core.anonymousName(baseName), task, timing, baseName)
   }
 
   /**
-   * Registers a cron schedule under `name`: `task` runs at every fire time of `pattern` (5 fields, or 6 with
-   * seconds first; evaluated by croner in `options.timezone`, following its daylight-saving changes). Fire times
-   * are computed from the clock's wall time and waited for on the clock, so a `TestClock` drives them.
+   * Registers a cron schedule under `name`: `task` runs at every fire time of `pattern` (5 fields, or 6 with seconds
+   * first), read by croner in `options.timezone` across its daylight-saving changes; fire times come from the clock's
+   * wall time, so a `TestClock` drives them. The handle is the schedule's: it settles when the schedule is cancelled
+   * (or fails with a run's error with `stopOnError`). Each run is a task of its own named `name` (on the TaskService:
+   * listed, `task_done!`, `meta` `{ cron, scheduledAt }`); `options.overlap` (`'skip'`, `'wait'`, `'allow'`) decides
+   * what a fire does while the previous run still runs. Never called here; after shutdown, already `cancelled`.
+   * See the cron guide (docs/guides/cron.md) for the details.
    *
-   * The returned handle is the schedule: it settles when the schedule is cancelled (`cancelPendingTask(name)`,
-   * shutdown) or, with `stopOnError`, fails with the error of a failed run; its in-flight runs have settled by then.
-   * Each run is a task of its own named `name` (with a TaskService: listed, published as `task_done!`, owner =
-   * the manager's name, `meta` `{ cron, scheduledAt }`). A run that throws is logged with the name and the schedule
-   * goes on (unless `stopOnError`). `options.overlap` decides what a fire does while the previous run still runs:
-   * `'skip'` (default; logged at warn and counted in {@link TaskManager.cronInfo}), `'wait'` (one run starts right
-   * after it) or `'allow'` (runs side by side). The function is never called here. After shutdown the function is
-   * never called, a warning is logged and the handle is already `cancelled`.
-   *
-   * @param name - unique among the active tasks of this manager; used in logs and as the name of every run
-   * @param pattern - a cron pattern, e.g. `'0 * * * *'` (hourly) or `'*\/5 * * * * *'` (every 5 seconds)
-   * @throws `TypeError`/`RangeError` naming the argument for a bad name, pattern (also one that never fires), time
-   *   zone or option, and nothing is registered; {@link DuplicateTaskError} when `name` is active
+   * @throws `TypeError`/`RangeError` naming the argument for a bad name, pattern, time zone or option (nothing is
+   *   registered); {@link DuplicateTaskError} when `name` is active
    * @example
    * ```ts
    * import { TaskManager } from '@tsab/core'
@@ -268,29 +159,9 @@ export class TaskManager {
    * ```
    */
   registerCron<T>(name: string, pattern: string, task: TaskFunction<T>, options?: CronOptions): TaskHandle<T> {
-    assertNonEmptyString('name', name)
-    assertFunction('task', task)
-    const spec = checkCronOptions(pattern, options)
-    if (typeof this.#clock.wallNow !== 'function') {
-      throw new TypeError(expectedMessage('options.clock', 'a Clock with wallNow() (cron schedules need the wall time)', this.#clock))
-    }
-    const firstAt = firstFireTime(spec, this.#clock.wallNow())
-    if (this.#isActive(name)) throw new DuplicateTaskError(name)
-    if (this.#isShutdown) return this.#registerAfterShutdown(name, task)
-    const schedule = new CronSchedule<T>(spec, task, firstAt, {
-      name,
-      owner: this.#name,
-      clock: this.#clock,
-      logger: this.#logger,
-      spawnRun: (work, runOptions) => this.#start(name, work, runOptions),
-    })
-    // The schedule itself never goes through the TaskService, only its runs do: a waiting schedule takes no slot of
-    // max_concurrency and is not in list(). It logs its own end (cron-schedule.ts).
-    const handle = this.#startOwn(name, schedule.run, { clock: this.#clock, taskSettled: (settled) => this.#forget(settled) })
-    this.#tasks.delete(name) // re-insert so the Map order stays registration order
-    this.#tasks.set(name, { handle, periodic: true, dueAt: this.#clock.now(), baseName: undefined, cron: schedule as CronSchedule<unknown> })
-    this.#track(handle)
-    return handle
+    const { spec, firstAt } = checkCron(name, pattern, task, options, this.#core.clock)
+    if (this.#core.tasks.active(name) !== undefined) throw new DuplicateTaskError(name)
+    return this.#core.registerCron(name, spec, task, firstAt)
   }
 
   /**
@@ -312,7 +183,7 @@ export class TaskManager {
   nextRuns(name: string, count = 1): Date[] {
     assertString('name', name)
     assertNumber('count', count, { min: 0, integer: true })
-    return this.#cronOf(name)?.nextRuns(count) ?? []
+    return this.#core.tasks.activeEntry(name)?.cron?.nextRuns(count) ?? []
   }
 
   /**
@@ -327,7 +198,7 @@ export class TaskManager {
    */
   cronInfo(name: string): CronInfo | undefined {
     assertString('name', name)
-    return this.#cronOf(name)?.info()
+    return this.#core.tasks.activeEntry(name)?.cron?.info()
   }
 
   /**
@@ -343,13 +214,7 @@ export class TaskManager {
     assertNonEmptyString('name', name)
     checkRegistration(task, options)
     // Observed: registering can still fail after the wait (e.g. the manager shut down meanwhile).
-    return observed((async () => {
-      // Loop: someone may register the name again while we wait for the old task's cleanup.
-      for (let old = this.cancelPendingTask(name); old !== undefined; old = this.cancelPendingTask(name)) {
-        await old.settled
-      }
-      return this.registerTask(name, task, options)
-    })())
+    return observed(this.#replace(name, task, options))
   }
 
   /**
@@ -364,12 +229,9 @@ export class TaskManager {
    */
   cancelPendingTask(name: string, reason?: unknown): TaskHandle | undefined {
     assertString('name', name)
-    const entry = this.#tasks.get(name)
-    if (entry === undefined) return undefined
-    this.#tasks.delete(name)
-    if (isFinal(entry.handle)) return undefined
-    entry.handle.cancel(reason)
-    return entry.handle
+    const handle = this.#core.tasks.release(name)
+    handle?.cancel(reason)
+    return handle
   }
 
   /**
@@ -383,7 +245,7 @@ export class TaskManager {
    */
   cancelAllPendingTasks(reason?: unknown): TaskHandle[] {
     const handles: TaskHandle[] = []
-    for (const name of [...this.#tasks.keys()]) {
+    for (const name of this.#core.tasks.names()) {
       const handle = this.cancelPendingTask(name, reason)
       if (handle !== undefined) handles.push(handle)
     }
@@ -400,7 +262,7 @@ export class TaskManager {
    */
   isPendingTaskActive(name: string): boolean {
     assertString('name', name)
-    return this.#isActive(name)
+    return this.#core.tasks.active(name) !== undefined
   }
 
   /**
@@ -413,8 +275,7 @@ export class TaskManager {
    */
   getTask(name: string): TaskHandle | undefined {
     assertString('name', name)
-    const entry = this.#tasks.get(name)
-    return entry !== undefined && !isFinal(entry.handle) ? entry.handle : undefined
+    return this.#core.tasks.active(name)
   }
 
   /**
@@ -426,9 +287,7 @@ export class TaskManager {
    * ```
    */
   getTasks(): TaskHandle[] {
-    const handles: TaskHandle[] = []
-    for (const entry of this.#tasks.values()) if (!isFinal(entry.handle)) handles.push(entry.handle)
-    return handles
+    return this.#core.tasks.activeHandles()
   }
 
   /**
@@ -441,11 +300,7 @@ export class TaskManager {
    */
   getAnonymousTasks(baseName: string): TaskHandle[] {
     assertString('baseName', baseName)
-    const handles: TaskHandle[] = []
-    for (const entry of this.#tasks.values()) {
-      if (entry.baseName === baseName && !isFinal(entry.handle)) handles.push(entry.handle)
-    }
-    return handles
+    return this.#core.tasks.activeHandles(baseName)
   }
 
   /**
@@ -461,19 +316,7 @@ export class TaskManager {
     assertOptionalObject('options', options)
     const { signal } = options
     assertOptionalSignal('options.signal', signal)
-    if (signal?.aborted) return rejected(new CancelledError(signal.reason))
-    const all = Promise.all([...this.#live].map((handle) => handle.settled)).then(noop)
-    if (signal === undefined) return all
-    return observed(
-      new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => reject(new CancelledError(signal.reason))
-        signal.addEventListener('abort', onAbort, { once: true })
-        void all.then(() => {
-          signal.removeEventListener('abort', onAbort)
-          resolve()
-        })
-      }),
-    )
+    return this.#core.tasks.waitForLive(signal)
   }
 
   /**
@@ -488,11 +331,7 @@ export class TaskManager {
    */
   registerShutdownTask(fn: () => unknown): void {
     assertFunction('fn', fn)
-    if (this.#shutdownTasksStarted) {
-      this.#logger.warn({ manager: this.#name }, `Shutdown task registered on TaskManager "${this.#name}" after it shut down; it will not run`)
-      return
-    }
-    this.#shutdownTasks.push(fn)
+    this.#core.shutdownTasks.add(fn)
   }
 
   /**
@@ -509,14 +348,7 @@ export class TaskManager {
   shutdownTaskManager(options: { timeoutMs?: number } = {}): Promise<void> {
     assertOptionalObject('options', options)
     assertOptionalDuration('options.timeoutMs', options.timeoutMs)
-    if (this.#shutdown === undefined) {
-      this.#isShutdown = true
-      const promise = this.#runShutdown(options.timeoutMs)
-      // The caller gets the rejection; the manager itself never leaves one unhandled.
-      promise.catch(noop)
-      this.#shutdown = promise
-    }
-    return this.#shutdown
+    return this.#core.shutdown(options.timeoutMs)
   }
 
   /**
@@ -531,174 +363,9 @@ export class TaskManager {
     return this.shutdownTaskManager()
   }
 
-  #isActive(name: string): boolean {
-    const entry = this.#tasks.get(name)
-    return entry !== undefined && !isFinal(entry.handle)
+  // Loop: someone may register the name again while we wait for the old task's cleanup.
+  async #replace<T>(name: string, task: TaskFunction<T>, options: RegisterOptions | undefined): Promise<TaskHandle<T>> {
+    for (let old = this.cancelPendingTask(name); old !== undefined; old = this.cancelPendingTask(name)) await old.settled
+    return this.registerTask(name, task, options)
   }
-
-  #cronOf(name: string): CronSchedule<unknown> | undefined {
-    const entry = this.#tasks.get(name)
-    return entry !== undefined && !isFinal(entry.handle) ? entry.cron : undefined
-  }
-
-  #register<T>(name: string, task: Schedulable<T>, timing: Timing, baseName: string | undefined): TaskHandle<T> {
-    if (typeof task !== 'function') {
-      // Observed at once: a promise task never becomes an unhandled rejection, even if cancelled before it starts.
-      Promise.resolve(task).catch(noop)
-    }
-    if (this.#isShutdown) return this.#registerAfterShutdown(name, task)
-    const now = this.#clock.now()
-    const wrapper = createPeriodicTask<T>({
-      work: task,
-      clock: this.#clock,
-      firstRunAt: timing.delay === undefined ? undefined : now + timing.delay,
-      interval: timing.interval,
-      stopOnError: timing.stopOnError,
-      onRunError: (error) => this.#logger.error({ err: error, task: name, owner: this.#name }, `Periodic task "${name}" failed; it keeps running`),
-    })
-    const handle = this.#start(name, wrapper)
-    this.#tasks.delete(name) // re-insert so the Map order stays registration order
-    if (isFinal(handle)) return handle // refused by a TaskService that is shutting down
-    this.#tasks.set(name, { handle, periodic: timing.interval !== undefined, dueAt: now + (timing.delay ?? 0), baseName })
-    this.#track(handle)
-    return handle
-  }
-
-  #start<T>(name: string, wrapper: TaskFunction<T>, extra?: { meta: Readonly<TaskMeta>; signal: AbortSignal }): TaskHandle<T> {
-    if (this.#taskService !== undefined) return this.#taskService.spawn(wrapper, { name, owner: this.#name, ...extra })
-    return this.#startOwn(name, wrapper, this.#host, extra)
-  }
-
-  // A task this manager runs itself, started on the next turn.
-  #startOwn<T>(name: string, work: TaskFunction<T>, host: TaskHost, extra?: { meta: Readonly<TaskMeta>; signal: AbortSignal }): Task<T> {
-    const task = new Task<T>(this.#nextId++, work, host, { name, owner: this.#name, ...extra })
-    // Never inside registerTask(): a task cancelled before this turn never runs.
-    nextMacrotask(() => task.start())
-    return task
-  }
-
-  #registerAfterShutdown<T>(name: string, task: Schedulable<T>): TaskHandle<T> {
-    this.#logger.warn({ task: name, owner: this.#name }, `Task "${name}" registered after TaskManager "${this.#name}" shut down; it will not run`)
-    const reason = `TaskManager "${this.#name}" is shut down`
-    // Through the TaskService too, so the refusal is published like any other finished task. Cancelled while
-    // still queued, the function is never called.
-    const handle =
-      this.#taskService !== undefined
-        ? this.#taskService.spawn(task, { name, owner: this.#name })
-        : new Task<T>(this.#nextId++, task, { clock: this.#clock, taskSettled: noop }, { name, owner: this.#name })
-    handle.cancel(reason)
-    return handle
-  }
-
-  #track(handle: TaskHandle<unknown>): void {
-    this.#live.add(handle)
-    this.#armChecker()
-    // Tasks run by the TaskService report through their settled promise; our own ones also via the host.
-    if (this.#taskService !== undefined) void handle.settled.then(() => this.#forget(handle))
-  }
-
-  #ownTaskSettled(task: Task<unknown>): void {
-    if (task.state === 'failed') this.#logger.error({ err: task.error, task: task.name, owner: this.#name }, `Task "${task.name}" failed`)
-    else if (task.state === 'cancelled') this.#logger.debug({ task: task.name, owner: this.#name }, `Task "${task.name}" cancelled`)
-    this.#forget(task)
-  }
-
-  #forget(handle: TaskHandle<unknown>): void {
-    this.#live.delete(handle)
-    const entry = this.#tasks.get(handle.name)
-    // Only if the name still belongs to this task: a new task registered under it must stay tracked.
-    if (entry !== undefined && entry.handle === handle) this.#tasks.delete(handle.name)
-    if (this.#live.size === 0) this.#disarmChecker()
-  }
-
-  #armChecker(): void {
-    if (this.#checker !== undefined || this.#isShutdown || this.#maxTaskAgeMs === Infinity) return
-    this.#checker = this.#clock.setTimeout(() => {
-      this.#checker = undefined
-      this.#checkTaskAges()
-      if (this.#live.size > 0) this.#armChecker()
-    }, this.#maxTaskAgeMs)
-  }
-
-  #disarmChecker(): void {
-    if (this.#checker === undefined) return
-    this.#clock.clearTimeout(this.#checker)
-    this.#checker = undefined
-  }
-
-  // IPv8's checker: a one-shot task that runs far longer than expected is usually stuck; say so, once per check.
-  #checkTaskAges(): void {
-    const now = this.#clock.now()
-    for (const [name, entry] of this.#tasks) {
-      if (entry.periodic || isFinal(entry.handle)) continue
-      const ageMs = now - entry.dueAt
-      if (ageMs >= this.#maxTaskAgeMs) {
-        this.#logger.warn(
-          { task: name, owner: this.#name, ageMs },
-          `Task "${name}" of TaskManager "${this.#name}" has been running for ${Math.round(ageMs)} ms`,
-        )
-      }
-    }
-  }
-
-  async #runShutdown(timeoutMs: number | undefined): Promise<void> {
-    this.#disarmChecker()
-    const reason = `TaskManager "${this.#name}" is shutting down`
-    for (const entry of this.#tasks.values()) entry.handle.cancel(reason)
-    this.#tasks.clear()
-    for (const handle of this.#live) handle.cancel(reason)
-    await this.#waitForLive(timeoutMs)
-    this.#shutdownTasksStarted = true
-    const errors: unknown[] = []
-    for (const fn of this.#shutdownTasks.splice(0)) {
-      try {
-        await fn()
-      } catch (error) {
-        errors.push(error)
-        this.#logger.error({ err: error, manager: this.#name }, `Shutdown task of TaskManager "${this.#name}" failed`)
-      }
-    }
-    if (errors.length > 0) throw new AggregateError(errors, `${errors.length} shutdown task(s) of TaskManager "${this.#name}" failed`)
-  }
-
-  async #waitForLive(timeoutMs: number | undefined): Promise<void> {
-    const live = [...this.#live]
-    const all = Promise.all(live.map((handle) => handle.settled)).then(noop)
-    if (timeoutMs === undefined || live.length === 0) return all
-    let timer: unknown
-    const timedOut = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((resolve) => (timer = this.#clock.setTimeout(() => resolve(true), timeoutMs))),
-    ])
-    this.#clock.clearTimeout(timer)
-    if (timedOut) {
-      const names = summarizeNames(live.filter((handle) => !isFinal(handle)).map((handle) => handle.name))
-      this.#logger.warn(
-        { manager: this.#name, running: names.total, tasks: names.groups, more: names.more, timeoutMs },
-        `TaskManager "${this.#name}" shutdown timed out after ${timeoutMs} ms; ${names.total} task(s) still running: ${names.text}`,
-      )
-    }
-  }
-}
-
-interface Timing {
-  readonly delay: number | undefined
-  readonly interval: number | undefined
-  readonly stopOnError: boolean
-}
-
-// Checks everything before anything is registered, so bad input leaves no trace.
-function checkRegistration(task: unknown, options: RegisterOptions | undefined): Timing {
-  if (typeof task !== 'function' && !isThenable(task)) {
-    throw new TypeError(expectedMessage('task', 'a function or a promise (thenable)', task))
-  }
-  assertOptionalObject('options', options)
-  const { delay, interval, stopOnError = true } = options ?? {}
-  if (delay !== undefined) assertNumber('delay', delay, { min: 0 })
-  if (interval !== undefined) assertNumber('interval', interval, { min: 0, exclusiveMin: true })
-  assertBoolean('stopOnError', stopOnError)
-  if (typeof task !== 'function' && (delay !== undefined || interval !== undefined)) {
-    throw new TypeError(expectedMessage('task', 'a function when `delay` or `interval` is given', task))
-  }
-  return { delay: delay ?? interval, interval, stopOnError }
 }

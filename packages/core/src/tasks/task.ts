@@ -1,31 +1,19 @@
 /**
- * `Task`: one unit of work and its handle — state machine, lazy signal, outcome and the promises users await.
+ * `Task`: one unit of work and the handle users hold — its state machine, lazy signal, outcome and the promises
+ * users await. When it starts and what happens once it has ended is decided by its engine (`engine.ts`).
  *
- * It does not decide when to start or what to do when it ends: its {@link TaskHost} (the TaskService,
- * a TaskManager running standalone, a TaskGroup) does.
+ * Sealed: the prototype carries exactly the `TaskHandle` members. The engine drives a task through
+ * {@link taskInternals}, which only this class's static block can fill in, so nothing a user holds can start,
+ * relink or abandon a task.
  */
-import type { Clock } from '../clock/clock.js'
 import { CancelledError, TimeoutError, isAbortError } from '../errors/cancellation.js'
 import { observed } from '../internal/observed.js'
 import { stamp } from '../internal/stamp.js'
 import { isThenable } from '../internal/validate.js'
-import type { TaskRunWrapper } from './task-observer.js'
+import type { TaskEngine } from './engine.js'
 import type { Schedulable, TaskHandle, TaskMeta, TaskState } from './task-types.js'
 
-/**
- * Whoever owns a task: told once when the task reaches its final state (the state, value and error are
- * already set). Internal contract between `Task` and the services that run tasks.
- */
-export interface TaskHost {
-  /** The clock used for `timeoutMs` and timestamps. */
-  readonly clock: Clock
-  /** Called exactly once per task, after its state is final; `wasRunning` tells queued from running. */
-  taskSettled(task: Task<unknown>, wasRunning: boolean): void
-  /** Called when the task is running (its `startedAt` set), right before its function is invoked. */
-  taskStarting?(task: Task<unknown>): TaskRunWrapper | undefined
-}
-
-/** Creation options of a {@link Task}. */
+/** Creation options of a task (already validated and copied by the caller). @internal */
 export interface TaskInit {
   readonly name?: string | undefined
   readonly owner?: string | undefined
@@ -34,25 +22,49 @@ export interface TaskInit {
   readonly meta?: Readonly<TaskMeta> | undefined
 }
 
-// Rarely needed per-task state, allocated only when a task uses it, so a plain task stays small.
+// Per-task state most tasks never need, allocated on first use so that a plain task stays small.
 interface TaskExtras {
-  // options.signal and the listener we added to it (removed when the task ends).
-  external?: AbortSignal
-  onExternalAbort?: () => void
-  // timeoutMs and the armed clock timer.
-  timeoutMs?: number
+  owner?: string | undefined
+  // options.meta, already copied and frozen by the caller.
+  meta?: Readonly<TaskMeta> | undefined
+  // options.signal and the listener added to it (removed when the task ends).
+  external?: AbortSignal | undefined
+  onExternalAbort?: (() => void) | undefined
+  // timeoutMs and its armed clock timer.
+  timeoutMs?: number | undefined
   timer?: unknown
   // The promises users asked for, created on first access.
-  result?: Promise<unknown>
-  resolveResult?: (value: unknown) => void
-  rejectResult?: (error: unknown) => void
-  settled?: Promise<TaskHandle<unknown>>
-  resolveSettled?: (task: TaskHandle<unknown>) => void
+  result?: Promise<unknown> | undefined
+  resolveResult?: ((value: unknown) => void) | undefined
+  rejectResult?: ((error: unknown) => void) | undefined
+  settled?: Promise<TaskHandle<unknown>> | undefined
+  resolveSettled?: ((task: TaskHandle<unknown>) => void) | undefined
   // A promise task's outcome that arrived while the task was still queued.
-  early?: { ok: boolean; value: unknown }
-  // options.meta, already copied and frozen by the caller.
-  meta?: Readonly<TaskMeta>
+  early?: { readonly ok: boolean; readonly value: unknown } | undefined
 }
+
+/**
+ * What the engine may do to a task, and nobody else: filled in by {@link Task}'s static block.
+ * @internal
+ */
+export interface TaskInternals {
+  /** Runs a queued task now (queued → running); its engine has counted it as running. */
+  start(task: Task<any>): void
+  /** Ends a task that could not be run because of an internal fault: `failed` with `error`. */
+  abandon(task: Task<any>, error: unknown): void
+  /** When the task was created, on its engine's clock (for `ageMs`). */
+  createdAt(task: Task<any>): number
+  /** The next and previous task in the engine list the task is in (`TaskList`). */
+  next(task: Task<any>): Task<any> | undefined
+  prev(task: Task<any>): Task<any> | undefined
+  /** Links `task` after `tail` (undefined: it becomes the only element). */
+  linkAfter(task: Task<any>, tail: Task<any> | undefined): void
+  /** Joins the task's neighbours to each other and clears its links. */
+  unlink(task: Task<any>): void
+}
+
+/** @internal The engine's access to tasks; see {@link TaskInternals}. */
+export const taskInternals = {} as TaskInternals
 
 // The task whose function tsab entered last: the prime suspect when the event loop was blocked (read by the
 // Application's loop monitor). One assignment per start; never cleared, so a task that blocked and then finished
@@ -69,88 +81,87 @@ function defaultAbortReason(): unknown {
 }
 
 /**
- * A task and its handle. Created queued; `start()` runs it; it settles once.
+ * A task and its handle. Created queued by an engine; started by it; settles once.
  *
  * @internal Users get it typed as {@link TaskHandle}.
  */
 export class Task<T = unknown> implements TaskHandle<T> {
   readonly id: number
-  readonly owner: string | undefined
   // options.name or the function's name; `task-${id}` is made on first read when neither exists.
   #name: string | undefined
   #state: TaskState = 'queued'
-  // The function or thenable; dropped once started so its closure can be collected.
-  #work: Schedulable<T> | undefined
-  readonly #host: TaskHost
+  // The work (function or thenable) while queued, nothing while running, the value or error once final:
+  // one field, so the work's closure can be collected once started and a task stays small.
+  #slot: unknown
+  readonly #engine: TaskEngine
   // Created only when the signal is read, the task is cancelled, or the function declares a parameter.
   #controller: AbortController | undefined
-  // The reason given to cancel() before any signal existed.
-  #cancelReason: unknown
-  #cancelRequested = false
-  // The value when succeeded, the error when failed or cancelled.
-  #outcome: unknown
-  #createdAt: number
+  readonly #createdAt: number
   #startedAt: number | undefined
   #finishedAt: number | undefined
   #extras: TaskExtras | undefined
-  // Neighbours in the host's running list (`TaskList`): links on the task itself make tracking it allocate
-  // nothing. Private, so that inspecting a handle does not print a chain of other tasks.
-  #prevInList: Task<any> | undefined
-  #nextInList: Task<any> | undefined
+  // Neighbours in the engine's queue or running list: links on the task itself make tracking it allocate nothing.
+  #prev: Task<any> | undefined
+  #next: Task<any> | undefined
+  // The private methods below are static and take the task: instance private methods would add a brand slot to
+  // every task (8 bytes of a million tasks in flight).
 
-  constructor(id: number, work: Schedulable<T>, host: TaskHost, init?: TaskInit) {
+  static {
+    taskInternals.start = (task) => Task.#start(task)
+    taskInternals.abandon = (task, error) => Task.#abandon(task, error)
+    taskInternals.createdAt = (task) => task.#createdAt
+    taskInternals.next = (task) => task.#next
+    taskInternals.prev = (task) => task.#prev
+    taskInternals.linkAfter = (task, tail) => {
+      task.#prev = tail
+      task.#next = undefined
+      if (tail !== undefined) tail.#next = task
+    }
+    taskInternals.unlink = (task) => {
+      const prev = task.#prev
+      const next = task.#next
+      if (prev !== undefined) prev.#next = next
+      if (next !== undefined) next.#prev = prev
+      task.#prev = task.#next = undefined
+    }
+  }
+
+  constructor(id: number, work: Schedulable<T>, engine: TaskEngine, init: TaskInit | undefined) {
     this.id = id
-    this.#work = work
-    this.#host = host
-    this.#createdAt = stamp(host.clock)
-    this.owner = init?.owner
-    const fnName = typeof work === 'function' ? work.name : ''
-    this.#name = init?.name ?? (fnName === '' ? undefined : fnName)
-    if (typeof work !== 'function') {
-      // A promise is observed at once so it can never become an unhandled rejection, even while queued.
-      Promise.resolve(work).then(
-        (value) => this.#promiseSettled(true, value),
-        (error: unknown) => this.#promiseSettled(false, error),
-      )
+    this.#slot = work
+    this.#engine = engine
+    this.#createdAt = stamp(engine.clock)
+    // No closure in the constructor: one would make every task allocate a context for it (40 bytes), promise or not.
+    if (typeof work === 'function') {
+      if (work.name !== '') this.#name = work.name
+    } else {
+      Task.#follow(this, work)
     }
-    if (init?.timeoutMs !== undefined) this.#ensureExtras().timeoutMs = init.timeoutMs
-    if (init?.meta !== undefined) this.#ensureExtras().meta = init.meta
-    const external = init?.signal
-    if (external !== undefined) {
-      if (external.aborted) {
-        this.#cancelRequested = true
-        this.#cancelReason = external.reason
-      } else {
-        const extras = this.#ensureExtras()
-        extras.external = external
-        extras.onExternalAbort = () => this.cancel(external.reason)
-        external.addEventListener('abort', extras.onExternalAbort, { once: true })
-      }
-    }
+    if (init !== undefined) Task.#applyInit(this, init)
   }
 
   get name(): string {
     return (this.#name ??= `task-${this.id}`)
   }
 
-  get state(): TaskState {
-    return this.#state
+  get owner(): string | undefined {
+    return this.#extras?.owner
   }
 
   get meta(): Readonly<TaskMeta> | undefined {
     return this.#extras?.meta
   }
 
+  get state(): TaskState {
+    return this.#state
+  }
+
   get value(): T | undefined {
-    return this.#state === 'succeeded' ? (this.#outcome as T) : undefined
+    return this.#state === 'succeeded' ? (this.#slot as T) : undefined
   }
 
   get error(): unknown {
-    return this.#state === 'failed' || this.#state === 'cancelled' ? this.#outcome : undefined
-  }
-
-  get createdAt(): number {
-    return this.#createdAt
+    return this.#state === 'failed' || this.#state === 'cancelled' ? this.#slot : undefined
   }
 
   get startedAt(): number | undefined {
@@ -161,26 +172,17 @@ export class Task<T = unknown> implements TaskHandle<T> {
     return this.#finishedAt
   }
 
-  /** True once the task is `succeeded`, `failed` or `cancelled`. */
-  get isDone(): boolean {
-    return this.#state !== 'queued' && this.#state !== 'running'
-  }
-
-  /** True when the task was created already cancelled (its `options.signal` was aborted). */
-  get isCancelRequested(): boolean {
-    return this.#cancelRequested
-  }
-
   get signal(): AbortSignal {
-    return this.#ensureController().signal
+    return Task.#ensureController(this).signal
   }
 
   get result(): Promise<T> {
-    const extras = this.#ensureExtras()
+    const extras = Task.#ensureExtras(this)
     if (extras.result === undefined) {
-      if (this.isDone) {
-        extras.result = this.#state === 'succeeded' ? Promise.resolve(this.#outcome) : Promise.reject(this.#outcome)
-      } else {
+      const state = this.#state
+      if (state === 'succeeded') extras.result = Promise.resolve(this.#slot)
+      else if (state === 'failed' || state === 'cancelled') extras.result = Promise.reject(this.#slot)
+      else {
         extras.result = new Promise((resolve, reject) => {
           extras.resolveResult = resolve
           extras.rejectResult = reject
@@ -193,192 +195,177 @@ export class Task<T = unknown> implements TaskHandle<T> {
   }
 
   get settled(): Promise<TaskHandle<T>> {
-    const extras = this.#ensureExtras()
+    const extras = Task.#ensureExtras(this)
     if (extras.settled === undefined) {
-      if (this.isDone) extras.settled = Promise.resolve(this as TaskHandle<unknown>)
+      if (this.#state !== 'queued' && this.#state !== 'running') extras.settled = Promise.resolve(this as TaskHandle<unknown>)
       else extras.settled = new Promise((resolve) => (extras.resolveSettled = resolve))
     }
     return extras.settled as Promise<TaskHandle<T>>
   }
 
   cancel(reason?: unknown): boolean {
-    if (this.isDone) return false
-    const why = reason === undefined ? defaultAbortReason() : reason
-    if (this.#state === 'queued') {
-      this.#cancelRequested = true
-      this.#cancelReason = why
-      if (this.#controller !== undefined && !this.#controller.signal.aborted) this.#controller.abort(why)
-      this.#work = undefined
-      this.#settle('cancelled', new CancelledError(why))
+    const state = this.#state
+    if (state === 'queued') {
+      // Never started: it ends at once, and its signal (read already, or made when first read) carries the reason.
+      const why = reason === undefined ? defaultAbortReason() : reason
+      const controller = this.#controller
+      if (controller !== undefined && !controller.signal.aborted) controller.abort(why)
+      this.#slot = undefined
+      Task.#settle(this, 'cancelled', new CancelledError(why))
       return true
     }
-    const controller = this.#ensureController()
-    if (!controller.signal.aborted) controller.abort(why)
+    if (state !== 'running') return false
+    const controller = Task.#ensureController(this)
+    if (!controller.signal.aborted) controller.abort(reason === undefined ? defaultAbortReason() : reason)
     return true
   }
 
-  /**
-   * Runs the task now (queued → running). Called by the host; does nothing unless queued.
-   * A task created with an already aborted signal is cancelled here instead of running.
-   */
-  start(): void {
-    if (this.#state !== 'queued') return
-    if (this.#cancelRequested) {
-      // Counted as started by the host, so it ends as a (zero-length) run that was cancelled.
-      this.#work = undefined
-      this.#state = 'running'
-      this.#settle('cancelled', new CancelledError(this.#cancelReason))
-      return
+  static #applyInit<T>(task: Task<T>, init: TaskInit): void {
+    if (init.name !== undefined) task.#name = init.name
+    if (init.owner !== undefined) Task.#ensureExtras(task).owner = init.owner
+    if (init.meta !== undefined) Task.#ensureExtras(task).meta = init.meta
+    if (init.timeoutMs !== undefined) Task.#ensureExtras(task).timeoutMs = init.timeoutMs
+    const external = init.signal
+    // An already aborted signal is the engine's business (the task is cancelled right after it was counted).
+    if (external !== undefined && !external.aborted) {
+      const extras = Task.#ensureExtras(task)
+      extras.external = external
+      extras.onExternalAbort = () => task.cancel(external.reason)
+      external.addEventListener('abort', extras.onExternalAbort, { once: true })
     }
-    const work = this.#work
-    this.#work = undefined
-    this.#state = 'running'
-    this.#startedAt = stamp(this.#host.clock)
-    const extras = this.#extras
-    if (extras?.timeoutMs !== undefined) this.#armTimeout(extras, extras.timeoutMs)
-    const wrapper = this.#host.taskStarting?.(this as Task<unknown>)
+  }
+
+  static #start<T>(task: Task<T>): void {
+    if (task.#state !== 'queued') return
+    const work = task.#slot as Schedulable<T>
+    task.#slot = undefined
+    task.#state = 'running'
+    const engine = task.#engine
+    task.#startedAt = stamp(engine.clock)
+    const extras = task.#extras
+    if (extras !== undefined && extras.timeoutMs !== undefined) Task.#armTimeout(task, extras, extras.timeoutMs)
+    const wrapper = engine.hasObservers ? engine.taskStarting(task) : undefined
     if (typeof work !== 'function') {
       const early = extras?.early
       if (early !== undefined) {
         extras!.early = undefined
-        this.#complete(early.ok, early.value)
+        Task.#complete(task, early.ok, early.value)
       }
       return
     }
     let out: T | PromiseLike<T>
+    lastEntered = task
     try {
-      // A function that declares no parameter is called without a signal, so none has to be created.
-      const invoke = (): T | PromiseLike<T> =>
-        work.length === 0 && this.#controller === undefined ? (work as () => T)() : work(this.#ensureController().signal)
-      lastEntered = this
-      out = wrapper === undefined ? invoke() : wrapper(invoke)
+      out = wrapper === undefined ? Task.#invoke(task, work) : wrapper(() => Task.#invoke(task, work))
     } catch (error) {
-      this.#complete(false, error)
+      Task.#complete(task, false, error)
       return
     }
     if (isThenable(out)) {
       Promise.resolve(out).then(
-        (value) => this.#complete(true, value),
-        (error: unknown) => this.#complete(false, error),
+        (value) => Task.#complete(task, true, value),
+        (error: unknown) => Task.#complete(task, false, error),
       )
     } else {
-      this.#complete(true, out)
+      Task.#complete(task, true, out)
     }
   }
 
-  /**
-   * Ends a task that could not be run because of an internal fault (never because of the user's work):
-   * it becomes `failed` with `error`. Does nothing if the task is already final.
-   */
-  abandon(error: unknown): void {
-    if (this.isDone) return
-    this.#work = undefined
-    this.#settle('failed', error)
+  // A function that declares no parameter is called without a signal, so none has to be created.
+  static #invoke<T>(task: Task<T>, work: (signal: AbortSignal) => T | PromiseLike<T>): T | PromiseLike<T> {
+    return work.length === 0 && task.#controller === undefined ? (work as () => T)() : work(Task.#ensureController(task).signal)
   }
 
-  /** The age of the task in ms, measured on the host clock. */
-  ageMs(now: number): number {
-    return now - this.#createdAt
+  static #abandon<T>(task: Task<T>, error: unknown): void {
+    if (task.#state !== 'queued' && task.#state !== 'running') return
+    task.#slot = undefined
+    Task.#settle(task, 'failed', error)
   }
 
-  #promiseSettled(ok: boolean, value: unknown): void {
-    if (this.#state === 'running') this.#complete(ok, value)
-    else if (this.#state === 'queued') this.#ensureExtras().early = { ok, value }
+  // A promise is observed at once so it can never become an unhandled rejection, even while the task is queued.
+  static #follow<T>(task: Task<T>, promise: PromiseLike<T>): void {
+    Promise.resolve(promise).then(
+      (value) => Task.#promiseSettled(task, true, value),
+      (error: unknown) => Task.#promiseSettled(task, false, error),
+    )
+  }
+
+  static #promiseSettled<T>(task: Task<T>, ok: boolean, value: unknown): void {
+    if (task.#state === 'running') Task.#complete(task, ok, value)
+    else if (task.#state === 'queued') Task.#ensureExtras(task).early = { ok, value }
     // Already cancelled while queued: the outcome is ignored (it was observed, so nothing is unhandled).
   }
 
   // The running work ended: classify the outcome.
-  #complete(ok: boolean, value: unknown): void {
-    if (this.#state !== 'running') return
+  static #complete<T>(task: Task<T>, ok: boolean, value: unknown): void {
+    if (task.#state !== 'running') return
     if (ok) {
-      this.#settle('succeeded', value)
+      Task.#settle(task, 'succeeded', value)
       return
     }
     if (value instanceof CancelledError) {
-      this.#settle('cancelled', value)
+      Task.#settle(task, 'cancelled', value)
       return
     }
-    const signal = this.#controller?.signal
+    const signal = task.#controller?.signal
     if (signal !== undefined && signal.aborted && (value === signal.reason || isAbortError(value))) {
-      this.#settle('cancelled', new CancelledError(signal.reason, undefined, { cause: value }))
+      Task.#settle(task, 'cancelled', new CancelledError(signal.reason, undefined, { cause: value }))
       return
     }
-    this.#settle('failed', value)
+    Task.#settle(task, 'failed', value)
   }
 
-  #settle(state: 'succeeded' | 'failed' | 'cancelled', outcome: unknown): void {
-    const wasRunning = this.#state === 'running'
-    this.#state = state
-    this.#outcome = outcome
-    this.#finishedAt = stamp(this.#host.clock)
-    const extras = this.#extras
-    if (extras !== undefined) {
-      if (extras.timer !== undefined) {
-        this.#host.clock.clearTimeout(extras.timer)
-        extras.timer = undefined
-      }
-      if (extras.onExternalAbort !== undefined) {
-        extras.external!.removeEventListener('abort', extras.onExternalAbort)
-        extras.onExternalAbort = undefined
-        extras.external = undefined
-      }
-    }
+  static #settle<T>(task: Task<T>, state: 'succeeded' | 'failed' | 'cancelled', outcome: unknown): void {
+    const wasRunning = task.#state === 'running'
+    task.#state = state
+    task.#slot = outcome
+    const engine = task.#engine
+    task.#finishedAt = stamp(engine.clock)
+    const extras = task.#extras
+    if (extras !== undefined) Task.#release(task, extras)
     try {
-      this.#host.taskSettled(this as Task<unknown>, wasRunning)
+      engine.taskSettled(task, wasRunning)
     } finally {
       if (extras !== undefined) {
         if (state === 'succeeded') extras.resolveResult?.(outcome)
         else extras.rejectResult?.(outcome)
-        extras.resolveSettled?.(this as TaskHandle<unknown>)
+        extras.resolveSettled?.(task as TaskHandle<unknown>)
         extras.resolveResult = extras.rejectResult = extras.resolveSettled = undefined
       }
     }
   }
 
-  #armTimeout(extras: TaskExtras, timeoutMs: number): void {
-    extras.timer = this.#host.clock.setTimeout(() => {
+  // Drops the timer and the external signal's listener, so a finished task holds nothing armed.
+  static #release<T>(task: Task<T>, extras: TaskExtras): void {
+    if (extras.timer !== undefined) {
+      task.#engine.clock.clearTimeout(extras.timer)
       extras.timer = undefined
-      const controller = this.#ensureController()
-      if (!controller.signal.aborted) controller.abort(new TimeoutError(timeoutMs, `Task "${this.name}" exceeded its timeout of ${timeoutMs} ms`))
+    }
+    if (extras.onExternalAbort !== undefined) {
+      extras.external!.removeEventListener('abort', extras.onExternalAbort)
+      extras.onExternalAbort = extras.external = undefined
+    }
+  }
+
+  static #armTimeout<T>(task: Task<T>, extras: TaskExtras, timeoutMs: number): void {
+    extras.timer = task.#engine.clock.setTimeout(() => {
+      extras.timer = undefined
+      const controller = Task.#ensureController(task)
+      if (!controller.signal.aborted) controller.abort(new TimeoutError(timeoutMs, `Task "${task.name}" exceeded its timeout of ${timeoutMs} ms`))
     }, timeoutMs)
   }
 
-  #ensureController(): AbortController {
-    let controller = this.#controller
+  static #ensureController<T>(task: Task<T>): AbortController {
+    let controller = task.#controller
     if (controller === undefined) {
-      controller = this.#controller = new AbortController()
-      if (this.#cancelRequested) controller.abort(this.#cancelReason)
+      controller = task.#controller = new AbortController()
+      // Cancelled before it ever started: the signal carries the cancel reason.
+      if (task.#state === 'cancelled' && task.#startedAt === undefined) controller.abort((task.#slot as CancelledError).reason)
     }
     return controller
   }
 
-  #ensureExtras(): TaskExtras {
-    return (this.#extras ??= {})
-  }
-
-  /** @internal The previous task in the host's `TaskList`. */
-  get prevInList(): Task<any> | undefined {
-    return this.#prevInList
-  }
-
-  /** @internal The next task in the host's `TaskList`. */
-  get nextInList(): Task<any> | undefined {
-    return this.#nextInList
-  }
-
-  /** @internal `TaskList.add`: links this task after `tail` (undefined when the list is empty). */
-  linkAfter(tail: Task<any> | undefined): void {
-    this.#prevInList = tail
-    this.#nextInList = undefined
-    if (tail !== undefined) tail.#nextInList = this
-  }
-
-  /** @internal `TaskList.delete`: joins this task's neighbours to each other and clears its own links. */
-  unlink(): void {
-    const prev = this.#prevInList
-    const next = this.#nextInList
-    if (prev !== undefined) prev.#nextInList = next
-    if (next !== undefined) next.#prevInList = prev
-    this.#prevInList = this.#nextInList = undefined
+  static #ensureExtras<T>(task: Task<T>): TaskExtras {
+    return (task.#extras ??= {})
   }
 }

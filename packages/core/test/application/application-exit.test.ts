@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Application, type ApplicationOptions } from '../../src/application/application.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import { Module } from '../../src/service/module.js'
-import { Service } from '../../src/service/service.js'
+import { Service, createdTasksOf } from '../../src/service/service.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { testOptions } from '../support/app.js'
 import { turns } from '../support/event-loop.js'
@@ -128,7 +128,7 @@ describe('exit-time order', () => {
     const plain = app.addService(Plain)
     await app.start()
     await app.stop()
-    expect(plain.createdTasks).toBeUndefined()
+    expect(createdTasksOf(plain)).toBeUndefined()
     expect(calls).toContain('plain:finalize')
   })
 })

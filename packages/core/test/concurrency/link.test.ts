@@ -3,7 +3,8 @@ import { awaitChild, link } from '../../src/concurrency/link.js'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError, ChildCancelledError } from '../../src/errors/cancellation.js'
 import { realClock } from '../../src/clock/clock.js'
-import { Task, type TaskHost } from '../../src/tasks/task.js'
+import { TaskEngine } from '../../src/tasks/engine.js'
+import type { TaskHandle } from '../../src/tasks/task-types.js'
 import type { TaskFunction } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/test-clock.js'
 import { turns } from '../support/event-loop.js'
@@ -13,12 +14,10 @@ import { collectUnhandledRejections } from '../support/unhandled.js'
 
 collectUnhandledRejections()
 
-const host: TaskHost = { clock: realClock, taskSettled: () => {} }
-let ids = 0
-function start<T>(fn: TaskFunction<T>, name?: string): Task<T> {
-  const task = new Task<T>(++ids, fn, host, { name })
-  task.start()
-  return task
+// Handles as every host makes them: queued now, started on the next microtask.
+const engine = new TaskEngine({ clock: realClock, startOn: 'microtask' })
+function start<T>(fn: TaskFunction<T>, name?: string): TaskHandle<T> {
+  return engine.spawn(fn, { name })
 }
 
 describe('link()', () => {

@@ -204,6 +204,30 @@ describe('TaskGroup.run()', () => {
     expect(clock.pending).toBe(0)
   })
 
+  it('a parent abort with a custom reason rejects with CancelledError also when the body and children rethrow that reason (throwIfAborted)', async () => {
+    const parent = new AbortController()
+    const untilAborted = (signal: AbortSignal): Promise<void> => new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+    const run = outcome(
+      TaskGroup.run(
+        async (group) => {
+          group.spawn(async (signal) => {
+            await untilAborted(signal)
+            signal.throwIfAborted()
+          })
+          await untilAborted(group.signal)
+          group.signal.throwIfAborted()
+        },
+        { signal: parent.signal },
+      ),
+    )
+    await turns()
+    parent.abort('custom reason')
+    await turns(3)
+    expect(run.state).toBe('rejected')
+    expect(run.error).toBeInstanceOf(CancelledError)
+    expect((run.error as CancelledError).reason).toBe('custom reason')
+  })
+
   it('real failures win over a parent abort', async () => {
     const clock = new TestClock()
     const parent = new AbortController()

@@ -160,5 +160,6 @@ describe('Future', () => {
     future.setResult(1)
     const value = await future
     expectTypeOf(value).toEqualTypeOf<number>()
+    expect(await future.then((v) => v + 1)).toBe(2) // then() chains like a promise's
   })
 })

@@ -197,6 +197,27 @@ describe('RequestCache', () => {
       expect(line?.err?.message).toBe('onTimeout broke')
     })
 
+    it('wait for an async onTimeout() before settling the futures', async () => {
+      const order: string[] = []
+      class Slow extends NumberCache {
+        override get timeoutDelay(): number {
+          return 10
+        }
+        override async onTimeout(): Promise<void> {
+          await Promise.resolve()
+          await Promise.resolve()
+          order.push('onTimeout')
+        }
+      }
+      const cache = new Slow(rq, 's', 1)
+      const future = new Future<unknown>()
+      future.addDoneCallback(() => void order.push('future'))
+      cache.registerFuture(future, { onTimeout: 1 })
+      rq.add(cache)
+      await clock.advance(10)
+      expect(order).toEqual(['onTimeout', 'future'])
+    })
+
     it('handle a synchronously throwing onTimeout()', async () => {
       class SyncThrow extends Probe {
         override onTimeout(): Promise<void> {
@@ -241,6 +262,16 @@ describe('RequestCache', () => {
       expect(rq.has('probe', 2)).toBe(true)
       await clock.advance(1000)
       expect(slow.future.result()).toBe('slow')
+    })
+
+    it('on the real clock times the cache out on the next macrotask', async () => {
+      const real = new RequestCache({ logger })
+      const cache = new Probe(real, 1, false)
+      cache.delay = 60_000
+      real.passthrough(() => real.add(cache))
+      expect(await cache.future).toBe(false)
+      expect(real.has('probe', 1)).toBe(false)
+      await real.shutdown()
     })
 
     it('nests, restoring the outer value, also after a throw', async () => {

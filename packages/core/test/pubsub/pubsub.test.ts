@@ -636,8 +636,9 @@ describe('PubSub', () => {
     it('the measurement detects one allocation per publish (control)', async () => {
       const pubsub = new PubSub()
       const kept: { last?: unknown } = {}
+      // Large enough to show at any young-generation size the earlier tests left behind (up to 16 MiB semi-spaces).
       pubsub.subscribe('One!', (_m, i: number) => {
-        kept.last = [i]
+        kept.last = new Array(32).fill(i)
       })
       // As many publishes as the test above, and its bound: V8 grows the young generation under load (fewer,
       // larger scavenges), so only the same volume shows that the bound above would catch one small allocation.

@@ -8,7 +8,7 @@ import { Config } from '../../src/config/config.js'
 import { DuplicateServiceError, ServiceNotFoundError } from '../../src/errors/errors.js'
 import { ErrorCodes } from '../../src/errors/codes.js'
 import { inject, injectable, singleton, LOGGER, PubSub, type Logger } from '../../src/index.js'
-import { Service } from '../../src/service/service.js'
+import { Service, createdTasksOf } from '../../src/service/service.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
 import { TaskService } from '../../src/tasks/task-service.js'
 import { testOptions } from '../support/app.js'
@@ -68,11 +68,12 @@ describe('tasks', () => {
     const app = new Application(options)
     class Poller extends Service {}
     const poller = app.addService(Poller)
-    expect(poller.createdTasks).toBeUndefined()
+    expect(createdTasksOf(poller)).toBeUndefined()
     const tasks = poller.tasks
     expect(tasks).toBeInstanceOf(TaskManager)
     expect(poller.tasks).toBe(tasks)
-    expect(poller.createdTasks).toBe(tasks)
+    expect(createdTasksOf(poller)).toBe(tasks)
+    expect('createdTasks' in poller).toBe(false)
     expect(tasks.name).toBe('Poller')
     await app.start()
     let release!: () => void

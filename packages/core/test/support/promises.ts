@@ -2,18 +2,11 @@
  * Promise fixtures for tests: deferreds whose end the test decides, a promise that never settles, tasks that end
  * only on abort, and non-racing looks at a promise's outcome.
  */
+import { deferred } from '../../src/internal/deferred.js'
 import { turns } from './event-loop.js'
 
-/** A promise and its resolve/reject, for work whose end the test decides. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (error: unknown) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
+/** A promise and its resolve/reject, for work whose end the test decides (the one `deferred()` of the sources). */
+export { deferred }
 
 /** A promise that never settles by itself, and its resolver for cleanup. */
 export function hang(): { promise: Promise<void>; release: () => void } {

@@ -86,4 +86,23 @@ describe('backoffDelay()', () => {
     }
     expect(seen.size).toBeGreaterThan(5) // it is actually spread
   })
+
+  it('stays a finite delay in [0, maxMs] however many restarts there were (initialMs 0 once overflowed to NaN)', () => {
+    const zero = resolveBackoff({ initialMs: 0, maxMs: 0, jitter: 0 })
+    const zeroWithRoom = resolveBackoff({ initialMs: 0, maxMs: 1_000, jitter: 1 })
+    const grows = resolveBackoff({ initialMs: 100, maxMs: 30_000, factor: 2, jitter: 0.2 })
+    const flat = resolveBackoff({ initialMs: 50, maxMs: 50, factor: 1 })
+    for (const attempt of [1, 1_024, 1_025, 1_026, 2_000, 1e6, Number.MAX_SAFE_INTEGER]) {
+      for (const random of [() => 0, () => 0.5, () => 0.999999]) {
+        expect(backoffDelay(zero, attempt, random)).toBe(0)
+        expect(backoffDelay(zeroWithRoom, attempt, random)).toBe(0)
+        const delay = backoffDelay(grows, attempt, random)
+        expect(Number.isFinite(delay)).toBe(true)
+        expect(delay).toBeGreaterThanOrEqual(0)
+        expect(delay).toBeLessThanOrEqual(30_000)
+        expect(backoffDelay(flat, attempt, random)).toBeCloseTo(Math.min(50, 50 + 50 * 0.2 * (2 * random() - 1)))
+      }
+    }
+    expect(backoffDelay(grows, 2_000, () => 0.5)).toBe(30_000)
+  })
 })

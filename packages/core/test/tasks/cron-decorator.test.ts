@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Application } from '../../src/application/application.js'
 import { DuplicateTaskError } from '../../src/errors/errors.js'
 import { Messages } from '../../src/pubsub/messages.js'
-import { Service } from '../../src/service/service.js'
+import { Service, createdTasksOf } from '../../src/service/service.js'
 import { cron } from '../../src/tasks/cron-decorator.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/test-clock.js'
@@ -202,7 +202,7 @@ describe('@cron', () => {
     }
     const broken = newApp().addService(Broken)
     await expect(app!.start()).rejects.toThrow('no database')
-    expect(broken.createdTasks).toBeUndefined()
+    expect(createdTasksOf(broken)).toBeUndefined()
     await clock.advance(5_000)
     expect(runs).toBe(0)
   })

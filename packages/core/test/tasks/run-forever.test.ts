@@ -308,6 +308,37 @@ describe('TaskService.runForever()', () => {
     expect(lines.some((l) => l.level === WARN && l.task === 'late')).toBe(true)
   })
 
+  it('with initialMs 0 keeps restarting for as long as it throws, one macrotask apart at least (once died after ~1,024)', async () => {
+    const clock = new TestClock()
+    const { logger, lines } = memoryLogger()
+    const app = await startApp({ clock, logger, config: { TaskService: { shutdown_timeout: '1s' } } })
+    let runs = 0
+    const [handle] = app.taskService.runForever({
+      name: 'flaky',
+      run: () => {
+        runs++
+        throw new Error('always')
+      },
+      backoff: { initialMs: 0, maxMs: 0, jitter: 0 },
+    })
+    // Other macrotasks get their turn between runs: count turns while it restarts.
+    let immediates = 0
+    while (runs < 1_500 && immediates < 50_000) {
+      await new Promise((resolve) => setImmediate(resolve))
+      immediates++
+    }
+    expect(handle!.running).toBe(true)
+    expect(handle!.restarts).toBeGreaterThanOrEqual(1_499)
+    expect(immediates).toBeGreaterThanOrEqual(runs / 2)
+    expect(app.taskService.stats().restarts).toBe(handle!.restarts)
+    const delays = lines.filter((l) => l.level === ERROR && l.task === 'flaky').map((l) => l.restartInMs)
+    expect(delays.length).toBeGreaterThanOrEqual(1_499)
+    expect(delays.every((delay) => delay === 0)).toBe(true)
+    handle!.cancel()
+    await app.stop()
+    expect(handle!.running).toBe(false)
+  })
+
   it('cannot starve the event loop with a function that returns synchronously at once', async () => {
     const app = await startApp({ config: { TaskService: { shutdown_timeout: '1s' } } })
     let runs = 0

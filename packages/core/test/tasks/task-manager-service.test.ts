@@ -71,30 +71,6 @@ describe('TaskManager with a TaskService', () => {
     expect(calls).toBe(1)
   })
 
-  it('runs delayed tasks with their value and periodic ones in the IPv8 order [1, 1, 1, 1, 2, 1, ...]', async () => {
-    const completed: number[] = []
-    const add = (i: number) => () => {
-      if (completed.length === 20) {
-        manager.cancelPendingTask('keep adding 1')
-        return
-      }
-      completed.push(i)
-    }
-    const periodic = manager.registerTask('keep adding 1', add(1), { interval: 100 })
-    const delayed = manager.registerTask('sneaky inject', () => (add(2)(), 'injected'), { delay: 500 })
-    const waited = manager.waitForTasks()
-    await clock.advance(3000)
-    await waited
-    expect(completed).toEqual([1, 1, 1, 1, 2, ...Array<number>(15).fill(1)])
-    expect(await delayed.result).toBe('injected')
-    expect(periodic.state).toBe('cancelled')
-    await clock.advance(0)
-    expect(done.map((h) => [h.name, h.state])).toEqual([
-      ['sneaky inject', 'succeeded'],
-      ['keep adding 1', 'cancelled'],
-    ])
-  })
-
   it('makes cancelPendingTask synchronous and rejects the result with CancelledError', async () => {
     const handle = manager.registerTask('t', hang)
     await clock.advance(0)

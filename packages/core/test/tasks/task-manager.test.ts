@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vites
 import { CancelledError } from '../../src/errors/cancellation.js'
 import { DuplicateTaskError } from '../../src/errors/errors.js'
 import type { Logger } from '../../src/logging/logger.js'
+import { Future } from '../../src/futures/future.js'
 import { TaskManager } from '../../src/tasks/task-manager.js'
+import { createTestApplication } from '../../src/testing/index.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/test-clock.js'
 import { turns } from '../support/event-loop.js'
@@ -257,23 +259,6 @@ describe('TaskManager', () => {
       expect(events).toEqual(['finished run 2'])
       expect(handle.state).toBe('cancelled')
     })
-
-    it('fire timers due at the same time in the order they were armed: the IPv8 example yields [1, 1, 1, 1, 2, 1, ...]', async () => {
-      const completed: number[] = []
-      const add = (i: number) => () => {
-        if (completed.length === 20) {
-          manager.cancelPendingTask('keep adding 1')
-          return
-        }
-        completed.push(i)
-      }
-      manager.registerTask('keep adding 1', add(1), { interval: 100 })
-      manager.registerTask('sneaky inject', add(2), { delay: 500 })
-      const waited = manager.waitForTasks()
-      await clock.advance(3000)
-      await waited
-      expect(completed).toEqual([1, 1, 1, 1, 2, ...Array<number>(15).fill(1)])
-    })
   })
 
   describe('names', () => {
@@ -409,6 +394,53 @@ describe('TaskManager', () => {
     })
   })
 
+  describe('tasks registered with a Future', () => {
+    it('cancelPendingTask cancels the Future too, also before the task started (IPv8)', async () => {
+      const future = new Future<number>()
+      const handle = manager.registerTask('reply', future)
+      expect(manager.cancelPendingTask('reply', 'no longer needed')).toBe(handle)
+      expect(future.isCancelled).toBe(true)
+      expect(() => future.result()).toThrow(CancelledError)
+      expect(() => future.exception()).toThrow(expect.objectContaining({ reason: 'no longer needed' }))
+      await expect(handle.result).rejects.toBeInstanceOf(CancelledError)
+
+      const running = new Future<number>()
+      const later = manager.registerTask('later', running)
+      await turns(2)
+      expect(later.state).toBe('running')
+      manager.cancelPendingTask('later')
+      expect(running.isCancelled).toBe(true)
+      await expect(later.result).rejects.toBeInstanceOf(CancelledError)
+    })
+
+    it('a Future that finished first keeps its outcome; shutdown cancels the pending ones; after shutdown one is cancelled at once', async () => {
+      const done = new Future<number>()
+      const pending = new Future<number>()
+      const a = manager.registerTask('done', done)
+      manager.registerTask('pending', pending)
+      done.setResult(7)
+      expect(await a.result).toBe(7)
+      expect(manager.cancelPendingTask('done')).toBeUndefined()
+      expect(done.result()).toBe(7)
+      await manager.shutdownTaskManager()
+      expect(pending.isCancelled).toBe(true)
+      const late = new Future<number>()
+      manager.registerTask('late', late)
+      expect(late.isCancelled).toBe(true)
+    })
+
+    it('through a TaskService too', async () => {
+      const app = await createTestApplication({ logger, clock })
+      const viaService = new TaskManager({ name: 'svc', taskService: app.taskService, clock, logger })
+      const future = new Future<string>()
+      viaService.registerTask('reply', future)
+      viaService.cancelPendingTask('reply')
+      expect(future.isCancelled).toBe(true)
+      await viaService.shutdownTaskManager()
+      await app.stop()
+    })
+  })
+
   describe('waitForTasks()', () => {
     it('resolves when every task registered before the call has settled, and never rejects because of them', async () => {
       manager.registerTask('ok', () => 1, { delay: 10 })
@@ -479,6 +511,10 @@ describe('TaskManager', () => {
     })
 
     it('registers at once when nothing runs under the name, and validates synchronously', async () => {
+      const old = manager.registerTask('old', hang, { interval: 10 })
+      expect(() => manager.replaceTask('old', () => 1, { interval: 0 })).toThrow(RangeError)
+      expect(manager.isPendingTaskActive('old')).toBe(true) // bad input leaves the old task untouched
+      expect(old.signal.aborted).toBe(false)
       expect(() => manager.replaceTask('x', () => 1, { interval: 0 })).toThrow(RangeError)
       const handle = await manager.replaceTask('x', () => 1)
       expect(handle.name).toBe('x')

@@ -1,6 +1,6 @@
 /**
  * TaskService (spec §4) at the edges of its life: finalize (intake stop, cancelling, the bounded wait and its one
- * warning, the app's exit budget), the main loop dying and being restarted, and the O(1) cost per task.
+ * warning, the app's exit budget), a task that cannot be started, and the O(1) cost per task.
  */
 import { describe, expect, it, vi } from 'vitest'
 import { Application } from '../../src/application/application.js'
@@ -8,7 +8,6 @@ import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError } from '../../src/errors/cancellation.js'
 import { Messages } from '../../src/pubsub/messages.js'
 import { Service } from '../../src/service/service.js'
-import { Task } from '../../src/tasks/task.js'
 import type { TaskHandle } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/index.js'
 import { expectBalanced, useTestApps } from '../support/app.js'
@@ -185,94 +184,40 @@ describe('TaskService finalize (app.stop())', () => {
   })
 })
 
-describe('TaskService main loop', () => {
-  it('is restarted after it dies: the error is logged, the task ends failed, later tasks run', async () => {
+describe('TaskService drain', () => {
+  it('a task that cannot be started (an internal fault, never the function) ends failed and is logged; the others still run', async () => {
     const clock = new TestClock()
     const { logger, lines } = memoryLogger()
     const app = await startApp({ clock, logger })
     const ts = app.taskService
-    const baseline = clock.pending
-    const boom = new Error('boom')
-    const start = vi.spyOn(Task.prototype, 'start').mockImplementationOnce(() => {
-      throw boom
-    })
     const done: TaskHandle[] = []
     app.pubsub.subscribe(Messages.TaskDone, (_m, h: TaskHandle) => void done.push(h))
-    const [victim, next] = ts.schedule(function victim() {}, function next() {})
+    const calls: string[] = []
+    const [victim, next] = ts.schedule(function victim() {
+      calls.push('victim')
+    }, function next() {
+      calls.push('next')
+    })
+    // The next reading of the clock is the victim's start stamp: make it throw, as a broken clock would.
+    const boom = new Error('clock broke')
+    vi.spyOn(clock, 'now').mockImplementationOnce(() => {
+      throw boom
+    })
     await turns(1)
+    expect(calls).toEqual(['next'])
     expect(victim!.state).toBe('failed')
     expect(victim!.error).toBe(boom)
-    expect(done).toEqual([victim])
-    expect(next!.state).toBe('queued')
-    expectBalanced(ts)
-    expect(ts.list()).toEqual([expect.objectContaining({ id: next!.id, state: 'queued' })])
-    const died = lines.filter((l) => l.level === ERROR && /main loop died/.test(l.msg))
-    expect(died).toEqual([expect.objectContaining({ service: 'TaskService', restartInMs: 10, err: expect.objectContaining({ message: 'boom' }) })])
-    expect(lines.filter((l) => l.level === ERROR && l.task === 'victim')).toHaveLength(1)
-
-    // Not a hot loop: nothing is retried until the restart delay has passed.
-    expect(clock.pending).toBe(baseline + 1)
-    const callsAfterDeath = start.mock.calls.length
-    const [later] = ts.schedule(function later() {
-      return 'later'
-    })
-    await turns(10)
-    expect(start.mock.calls.length).toBe(callsAfterDeath)
-    expect([next!.state, later!.state]).toEqual(['queued', 'queued'])
-    await clock.advance(9)
-    expect(next!.state).toBe('queued')
-    await clock.advance(1)
     expect(next!.state).toBe('succeeded')
-    expect(later!.state).toBe('succeeded')
-    expect(clock.pending).toBe(baseline)
+    expect(done).toEqual([victim, next])
     expectBalanced(ts)
-    expect(ts.stats()).toMatchObject({ scheduled: 3, failed: 1, succeeded: 2 })
+    expect(ts.stats()).toMatchObject({ scheduled: 2, failed: 1, succeeded: 1, queued: 0, running: 0 })
+    const faults = lines.filter((l) => l.level === ERROR && /Could not start task "victim"/.test(l.msg))
+    expect(faults).toEqual([expect.objectContaining({ service: 'TaskService', task: 'victim', err: expect.objectContaining({ message: 'clock broke' }) })])
+    // Not a hot loop and nothing armed: later work runs on the next turn as usual.
     const [after] = ts.schedule(() => 'after')
     await turns(1)
     expect(after!.state).toBe('succeeded')
     await app.stop()
-  })
-
-  it('backs off longer on consecutive deaths and resets after a healthy drain', async () => {
-    const clock = new TestClock()
-    const { logger, lines } = memoryLogger()
-    const app = await startApp({ clock, logger })
-    const ts = app.taskService
-    const fail = (): never => {
-      throw new Error('loop fault')
-    }
-    vi.spyOn(Task.prototype, 'start').mockImplementationOnce(fail).mockImplementationOnce(fail).mockImplementationOnce(fail)
-    const handles = ts.schedule(() => 1, () => 2, () => 3, () => 4)
-    await turns(1)
-    await clock.advance(10)
-    await clock.advance(20)
-    expect(handles.map((h) => h.state)).toEqual(['failed', 'failed', 'failed', 'queued'])
-    await clock.advance(40)
-    expect(handles[3]!.state).toBe('succeeded')
-    const delays = () => lines.filter((l) => /main loop died/.test(l.msg)).map((l) => l.restartInMs)
-    expect(delays()).toEqual([10, 20, 40])
-    vi.spyOn(Task.prototype, 'start').mockImplementationOnce(fail)
-    const [again] = ts.schedule(() => 5)
-    await turns(1)
-    expect(again!.state).toBe('failed')
-    expect(delays()).toEqual([10, 20, 40, 10])
-    await clock.advance(10)
-    expect(ts.stats()).toMatchObject({ scheduled: 5, failed: 4, succeeded: 1, queued: 0, running: 0 })
-    await app.stop()
-  })
-
-  it('is not restarted once the service is shutting down', async () => {
-    const clock = new TestClock()
-    const app = await startApp({ clock })
-    vi.spyOn(Task.prototype, 'start').mockImplementationOnce(() => {
-      throw new Error('boom')
-    })
-    const [, queued] = app.taskService.schedule(() => 1, () => 2)
-    await turns(1)
-    expect(clock.pending).toBeGreaterThan(0)
-    await app.stop()
-    expect(queued!.state).toBe('cancelled')
-    expect(clock.pending).toBe(0) // the restart timer was cleared
   })
 })
 
@@ -286,12 +231,16 @@ describe('TaskService cost per task', () => {
     await turns(1)
     expect(ts.stats().running).toBe(20_000)
 
+    const probe = ts.schedule(() => 1)[0]!
+    await probe.settled
+    const handle = Object.getPrototypeOf(probe) as TaskHandle
     const touched = [
-      vi.spyOn(Task.prototype, 'state', 'get'),
-      vi.spyOn(Task.prototype, 'isDone', 'get'),
-      vi.spyOn(Task.prototype, 'name', 'get'),
-      vi.spyOn(Task.prototype, 'ageMs'),
-      vi.spyOn(Task.prototype, 'cancel'),
+      vi.spyOn(handle, 'state', 'get'),
+      vi.spyOn(handle, 'name', 'get'),
+      vi.spyOn(handle, 'owner', 'get'),
+      vi.spyOn(handle, 'meta', 'get'),
+      vi.spyOn(handle, 'startedAt', 'get'),
+      vi.spyOn(handle, 'cancel'),
     ]
     const list = vi.spyOn(ts, 'list')
     const work = (): number => touched.reduce((sum, spy) => sum + spy.mock.calls.length, 0)
@@ -312,7 +261,7 @@ describe('TaskService cost per task', () => {
     await d!.settled
     expect(work()).toBeLessThan(60)
     expect(list).not.toHaveBeenCalled()
-    expect(ts.stats()).toMatchObject({ running: 20_000, succeeded: 2, failed: 1, cancelled: 1 })
+    expect(ts.stats()).toMatchObject({ running: 20_000, succeeded: 3, failed: 1, cancelled: 1 })
     vi.restoreAllMocks()
     const stopping = app.stop()
     await clock.advance(1)

@@ -1,17 +1,20 @@
 /**
  * TaskService (spec §4): scheduling and start timing, input validation, names and owners, lazy signals, promise
  * tracking, outcomes and their logging, `task_done!`, timeouts, `options.signal`, max_concurrency, list/stats/onIdle.
- * Shutdown, the main loop's restart and per-task cost are in task-service-shutdown.test.ts.
+ * Shutdown, a task that cannot be started and per-task cost are in task-service-shutdown.test.ts.
  */
 import { getEventListeners } from 'node:events'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, expectTypeOf, it, vi } from 'vitest'
 import { Application } from '../../src/application/application.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { sleep } from '../../src/concurrency/sleep.js'
 import { CancelledError, TimeoutError } from '../../src/errors/cancellation.js'
 import { Messages } from '../../src/pubsub/messages.js'
+import { Service } from '../../src/service/service.js'
+import type { BackoffOptions } from '../../src/tasks/backoff.js'
+import type { ForeverHandle, ForeverSpec } from '../../src/tasks/forever-runner.js'
 import type { TaskService } from '../../src/tasks/task-service.js'
-import type { TaskHandle } from '../../src/tasks/task-types.js'
+import type { Schedulable, TaskFunction, TaskHandle, TaskInfo, TaskOptions, TaskStats } from '../../src/tasks/task-types.js'
 import { TestClock } from '../../src/testing/index.js'
 import { expectBalanced, useTestApps } from '../support/app.js'
 import { turns } from '../support/event-loop.js'
@@ -43,7 +46,57 @@ describe('TaskService', () => {
     await app.stop()
   })
 
+  it('reflects the user work only through init, ticks and stop (Service.tasks included): the framework schedules nothing', async () => {
+    const clock = new TestClock()
+    const app = new Application({ logger: createLogger({ level: 'silent' }), clock, handleSignals: false, tickPeriodMs: 10 })
+    apps.push(app)
+    const done: TaskHandle[] = []
+    app.pubsub.subscribe(Messages.TaskDone, (_m, handle: TaskHandle) => void done.push(handle))
+    class Svc extends Service {
+      override initialize(): void {
+        this.tasks.registerTask('one', async () => 'x', { delay: 20 })
+      }
+    }
+    app.addService(Svc)
+    await app.start()
+    await clock.advance(1_000)
+    await turns(2)
+    expect(app.taskService.stats()).toMatchObject({ scheduled: 1, succeeded: 1 })
+    expect(done.map((h) => [h.name, h.owner])).toEqual([['one', 'Svc']])
+    expect(app.taskService.list()).toEqual([])
+    await app.stop()
+    expect(app.taskService.stats().scheduled).toBe(1)
+    expect(done).toHaveLength(1)
+  })
+
+  it('has the public types of the contract (§4, §4a)', () => {
+    expectTypeOf<TaskFunction<number>>().toEqualTypeOf<(signal: AbortSignal) => number | PromiseLike<number>>()
+    expectTypeOf<Schedulable<number>>().toEqualTypeOf<TaskFunction<number> | PromiseLike<number>>()
+    expectTypeOf<TaskService['schedule']>().toEqualTypeOf<(...tasks: Schedulable[]) => TaskHandle[]>()
+    expectTypeOf<TaskService['runForever']>().toEqualTypeOf<(...fns: Array<TaskFunction | ForeverSpec>) => ForeverHandle[]>()
+    expectTypeOf<TaskService['size']>().toEqualTypeOf<number>()
+    expectTypeOf<TaskService['list']>().toEqualTypeOf<() => TaskInfo[]>()
+    expectTypeOf<TaskService['stats']>().toEqualTypeOf<() => TaskStats>()
+    expectTypeOf<TaskService['onIdle']>().toEqualTypeOf<() => Promise<void>>()
+    expectTypeOf<TaskOptions>().toEqualTypeOf<{ name?: string; signal?: AbortSignal; timeoutMs?: number; owner?: string; meta?: Record<string, string | number | boolean> }>()
+    expectTypeOf<ForeverSpec>().toEqualTypeOf<{ name: string; run: TaskFunction; backoff?: BackoffOptions }>()
+    expectTypeOf<BackoffOptions>().toEqualTypeOf<{ initialMs?: number; maxMs?: number; factor?: number; jitter?: number; resetAfterMs?: number }>()
+    expectTypeOf<TaskHandle<number>['state']>().toEqualTypeOf<'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'>()
+    expectTypeOf<TaskHandle<number>['value']>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<TaskHandle['cancel']>().toEqualTypeOf<(reason?: unknown) => boolean>()
+    expectTypeOf<ForeverHandle>().toEqualTypeOf<{ readonly name: string; readonly restarts: number; readonly running: boolean; cancel(reason?: unknown): boolean }>()
+    expectTypeOf<TaskInfo>().toEqualTypeOf<{ id: number; name: string; owner?: string; state: 'queued' | 'running'; ageMs: number; meta?: Readonly<Record<string, string | number | boolean>>; startedAt?: number }>()
+    expectTypeOf<TaskStats>().toEqualTypeOf<{ scheduled: number; queued: number; running: number; succeeded: number; failed: number; cancelled: number; restarts: number }>()
+  })
+
   describe('schedule()', () => {
+    it('with no argument returns an empty array', async () => {
+      const app = await startApp()
+      expect(app.taskService.schedule()).toEqual([])
+      expect(app.taskService.stats().scheduled).toBe(0)
+      await app.stop()
+    })
+
     it('never invokes the function inside schedule(); it starts on a later macrotask', async () => {
       const app = await startApp()
       const gate = deferred()
@@ -120,6 +173,20 @@ describe('TaskService', () => {
       expect(handle!.state).toBe('succeeded')
       expectBalanced(app.taskService)
       await app.stop()
+    })
+
+    it('cancels tasks scheduled before the service is initialized when the app stops before it starts: never run, published', async () => {
+      const app = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false })
+      apps.push(app)
+      const done: TaskHandle[] = []
+      app.pubsub.subscribe(Messages.TaskDone, (_m, handle: TaskHandle) => void done.push(handle))
+      let calls = 0
+      const [never] = app.taskService.schedule(() => void calls++)
+      await app.stop()
+      expect(never!.state).toBe('cancelled')
+      await turns(2)
+      expect(calls).toBe(0)
+      expect(done).toEqual([never])
     })
 
     it('starts new work within one macrotask while 100,000 long-pending tasks are pending', async () => {
@@ -948,15 +1015,12 @@ describe('TaskService', () => {
       await app.stop()
     })
 
-    it.each([
-      [0, RangeError],
-      [-1, RangeError],
-      [1.5, RangeError],
-    ])('rejects max_concurrency %s at start()', async (value, ErrorType) => {
+    it.each([0, -1, 1.5, 'many'])('rejects max_concurrency %s at start() with TSAB_CONFIG_VALUE naming the key, value and limits', async (value) => {
       const app = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false, config: { TaskService: { max_concurrency: value } } })
       apps.push(app)
-      await expect(app.start()).rejects.toThrow(ErrorType)
-      await expect(app.start()).rejects.toThrow(/\[TaskService\] max_concurrency/)
+      const error = await app.start().then(() => undefined, (caught: unknown) => caught)
+      expect(error).toMatchObject({ code: 'TSAB_CONFIG_VALUE' })
+      expect((error as Error).message).toMatch(/^Config \[TaskService\] max_concurrency: expected an integer >= 1 \(or "unlimited"\), got /)
       expect(app.state).toBe('stopped')
     })
   })

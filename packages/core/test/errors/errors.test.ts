@@ -1,5 +1,6 @@
 /**
- * Contract §1 (errors) and the cross-cutting error conventions, checked through the public API only.
+ * Errors (spec §1): every class extends TsabError with its own code and name, the fields the contract names, the
+ * errors the API throws, and isCancellation(). Checked through the public API; the codes ↔ docs check is in docs/test.
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -11,6 +12,7 @@ import {
   DuplicateServiceError,
   DuplicateTaskError,
   InvalidStateError,
+  OverloadedError,
   isCancellation,
   QueueEmpty,
   QueueFull,
@@ -21,7 +23,6 @@ import {
   TimeoutError,
   TsabError,
 } from '@tsab/core'
-import * as core from '@tsab/core'
 
 describe('§1 error classes', () => {
   const all = [
@@ -36,6 +37,7 @@ describe('§1 error classes', () => {
     ['QueueEmpty', () => new QueueEmpty()],
     ['QueueShutDown', () => new QueueShutDown()],
     ['ChildCancelledError', () => new ChildCancelledError('why')],
+    ['OverloadedError', () => new OverloadedError('too many', 10)],
   ] as const
 
   it.each(all)('%s extends TsabError and Error, has a string code and its own name', (name, make) => {
@@ -171,21 +173,5 @@ describe('§1 isCancellation()', () => {
     const b = new Error('b', { cause: a })
     ;(a as { cause?: unknown }).cause = b
     expect(isCancellation(a)).toBe(false)
-  })
-})
-
-describe('conventions: named exports, tsyringe re-exports, LOGGER', () => {
-  it('has no default export', () => {
-    expect('default' in core).toBe(false)
-  })
-
-  it('re-exports injectable, inject, singleton and exports the LOGGER token', async () => {
-    const tsyringe = await import('tsyringe')
-    expect(core.injectable).toBe(tsyringe.injectable)
-    expect(core.inject).toBe(tsyringe.inject)
-    expect(core.singleton).toBe(tsyringe.singleton)
-    const app = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false })
-    expect(app.container.resolve(core.LOGGER)).toBe(app.logger)
-    await app.stop()
   })
 })

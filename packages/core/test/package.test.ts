@@ -1,6 +1,7 @@
 /**
- * Conventions of the contract checked against the compiled package under plain Node: a private tsc build of
- * `packages/core` (ESM + .d.ts), every name the contract lists exported by name, `exports["."]` → `dist/index.js`,
+ * The package surface (`src/index.ts`, `src/testing/index.ts`, `src/support/index.ts` and the manifest): named
+ * exports only, the tsyringe re-exports and LOGGER; then the compiled package under plain Node: a private tsc
+ * build (ESM + .d.ts), every name the contract lists exported by name, `exports` → `dist/`, the internals closed,
  * and a small app whose decorators are compiled by tsc running without importing reflect-metadata itself.
  */
 import { spawnSync } from 'node:child_process'
@@ -8,7 +9,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { packageDir, repoRoot as root, usePrivateBuild } from '../support/private-build.js'
+import * as core from '../src/index.js'
+import { Application } from '../src/application/application.js'
+import { createLogger } from '../src/logging/logger.js'
+import * as support from '../src/support/index.js'
+import { packageDir, repoRoot as root, usePrivateBuild } from './support/private-build.js'
 
 // Inside the package, so the build finds the package's dependencies; with .d.ts, which these tests check.
 const { dir: buildDir } = usePrivateBuild(fileURLToPath(new URL(`./.build-${process.pid}/`, import.meta.url)), { declarations: true })
@@ -31,23 +36,57 @@ const VALUE_EXPORTS = [
   'Event', 'Queue', 'link', 'awaitChild',
 ]
 const TESTING_EXPORTS = ['createTestApplication', 'TestClock']
+const SUPPORT_EXPORTS = [
+  'describeValue', 'expectedMessage', 'assertFunction', 'assertNonEmptyString', 'assertString', 'assertBoolean',
+  'assertOptionalBoolean', 'assertNumber', 'assertOptionalNumber', 'assertOptionalObject', 'assertOptionalSignal',
+  'isThenable', 'observed', 'rejected', 'within', 'summarizeNames', 'BinaryHeap', 'guardLogger', 'wallTime',
+]
+
+describe('the package surface', () => {
+  it('has no default export', () => {
+    expect('default' in core).toBe(false)
+    expect('default' in support).toBe(false)
+  })
+
+  it('@tsab/core/support exports exactly its documented helpers', () => {
+    expect(Object.keys(support).sort()).toEqual([...SUPPORT_EXPORTS].sort())
+  })
+
+  it('re-exports injectable, inject, singleton and exports the LOGGER token', async () => {
+    const tsyringe = await import('tsyringe')
+    expect(core.injectable).toBe(tsyringe.injectable)
+    expect(core.inject).toBe(tsyringe.inject)
+    expect(core.singleton).toBe(tsyringe.singleton)
+    const app = new Application({ logger: createLogger({ level: 'silent' }), handleSignals: false })
+    expect(app.container.resolve(core.LOGGER)).toBe(app.logger)
+    await app.stop()
+  })
+})
+
 
 describe('the built package under plain Node', () => {
   it('is ES modules with .d.ts next to every entry point', () => {
-    for (const file of ['index.js', 'index.d.ts', 'testing/index.js', 'testing/index.d.ts']) expect(existsSync(join(buildDir, file))).toBe(true)
+    for (const file of ['index.js', 'index.d.ts', 'testing/index.js', 'testing/index.d.ts', 'support/index.js', 'support/index.d.ts']) {
+      expect(existsSync(join(buildDir, file))).toBe(true)
+    }
     const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { type: string; exports: Record<string, Record<string, string>> }
     expect(pkg.type).toBe('module')
     expect(pkg.exports['.']!['default']).toBe('./dist/index.js')
     expect(pkg.exports['.']!['types']).toBe('./dist/index.d.ts')
   })
 
-  it('exports["."] and ["./testing"] resolve to dist/ for plain Node', () => {
-    const out = node(['--input-type=module', '-e', "console.log(import.meta.resolve('@tsab/core')); console.log(import.meta.resolve('@tsab/core/testing'))"])
+  it('exports["."], ["./testing"] and ["./support"] resolve to dist/ for plain Node; internals stay closed', () => {
+    const script = "for (const s of ['@tsab/core', '@tsab/core/testing', '@tsab/core/support']) console.log(import.meta.resolve(s))"
+    const out = node(['--input-type=module', '-e', script])
     expect(out.status, out.stderr).toBe(0)
     expect(out.stdout.trim().split('\n')).toEqual([
       pathToFileURL(join(packageDir, 'dist/index.js')).href,
       pathToFileURL(join(packageDir, 'dist/testing/index.js')).href,
+      pathToFileURL(join(packageDir, 'dist/support/index.js')).href,
     ])
+    const closed = node(['--input-type=module', '-e', "import.meta.resolve('@tsab/core/internal/within.js')"])
+    expect(closed.status).not.toBe(0)
+    expect(closed.stderr).toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/)
   })
 
   it('exports every name of the contract by name, and no default export', () => {
