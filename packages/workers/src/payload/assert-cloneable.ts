@@ -4,7 +4,7 @@
  * `TypeError` from `run()` naming where it sits, not a failed task later. The walk copies nothing and skips
  * whatever is in the transfer list; `snapshot-payload.ts` uses it to name the culprit of a failed clone.
  */
-import { expectedMessage } from '../internal/expected.js'
+import { expectedMessage } from '@tsab/core/support'
 
 // Objects structured clone copies as they are, without looking inside.
 const OPAQUE_TAGS = new Set(['Date', 'RegExp', 'Boolean', 'Number', 'String', 'BigInt', 'Error', 'ArrayBuffer', 'SharedArrayBuffer', 'DataView'])

@@ -5,7 +5,7 @@
 import { basename, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { TaskOptions } from '@tsab/core'
-import { expectedMessage } from '../internal/expected.js'
+import { expectedMessage } from '@tsab/core/support'
 
 /** A worker module, resolved once per distinct `filename`. */
 export interface WorkerModule {

@@ -6,7 +6,7 @@
 import { CancelledError, InvalidStateError, OverloadedError, Service, type Application, type TaskHandle, type TaskOptions } from '@tsab/core'
 import type { TransferListItem } from 'node:worker_threads'
 import { Piscina } from 'piscina'
-import { expectedMessage } from '../internal/expected.js'
+import { expectedMessage } from '@tsab/core/support'
 import { nextTurn } from '../internal/real-timers.js'
 import { checkTransfer, copyPayload, movePayload } from '../payload/snapshot-payload.js'
 import { WorkerModules } from '../payload/module-href.js'
