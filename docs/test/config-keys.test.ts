@@ -11,6 +11,9 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Application } from '@tsab/core'
 import { QueueService } from '@tsab/bullmq'
+import { TelemetryService } from '@tsab/telemetry'
+import { WebService } from '@tsab/web'
+import { WorkerPoolService } from '@tsab/workers'
 import { repoRoot } from './support/build-packages.js'
 
 /** One bad value: where it is set (a `[section] key`, else an environment variable) and what adds its reader. */
@@ -22,9 +25,17 @@ interface BadValue {
   readonly setup?: (app: Application) => void
   /** What the message names when it is not the key itself (an environment variable that is a key's default). */
   readonly named?: string
+  /** A secret: the message must not show the value. */
+  readonly secret?: boolean
 }
 
 const withQueues = (app: Application): void => void app.addService(QueueService)
+const withWeb = (app: Application): void => void app.addService(WebService)
+const withTelemetry = (app: Application): void => {
+  app.addService(WebService)
+  app.addService(TelemetryService)
+}
+const withWorkers = (app: Application): void => void app.addService(WorkerPoolService)
 
 const BAD_VALUES: readonly BadValue[] = [
   { key: '[Application] finalize_timeout', value: 'bogus' },
@@ -39,6 +50,31 @@ const BAD_VALUES: readonly BadValue[] = [
   { key: '[QueueService] lock_duration', value: '1e309s', setup: withQueues },
   { key: '[QueueService] stalled_interval', value: '0', setup: withQueues },
   { key: '[redis] url', value: 'localhost:6379', setup: withQueues },
+  { key: '[web] listen', value: '127.0.0.1:99999', setup: withWeb },
+  { key: '[web] body_limit', value: '-1', setup: withWeb },
+  { key: '[web] headers_timeout', value: '0', setup: withWeb },
+  { key: '[web] request_timeout', value: 'soon', setup: withWeb },
+  { key: '[web] keep_alive_timeout', value: '-5s', setup: withWeb },
+  { key: '[web] connection_timeout', value: 'never', setup: withWeb },
+  { key: '[web] max_header_size', value: '10', setup: withWeb },
+  { key: '[web] shutdown_delay', value: '2d', setup: withWeb },
+  { key: '[web] shutdown_timeout', value: '1e309s', setup: withWeb },
+  { key: '[web] retry_after', value: '0', setup: withWeb },
+  { key: '[web] dashboard', value: 'maybe', setup: withWeb },
+  { key: '[web] dashboard_token', value: 'sh0rt', setup: withWeb, secret: true },
+  { key: '[telemetry] metrics', value: 'maybe', setup: withTelemetry },
+  { key: '[telemetry] traces', value: '2', setup: withTelemetry },
+  { key: '[telemetry] task_duration', value: 'yesno', setup: withTelemetry },
+  { key: '[telemetry] runtime_metrics', value: 'perhaps', setup: withTelemetry },
+  { key: '[telemetry] eventloop_resolution', value: '0', setup: withTelemetry },
+  { key: '[telemetry] max_task_names', value: '0', setup: withTelemetry },
+  { key: '[telemetry] prometheus', value: 'sure', setup: withTelemetry },
+  { key: '[telemetry] prometheus_path', value: 'metrics', setup: withTelemetry },
+  { key: '[workers] threads', value: '0', setup: withWorkers },
+  { key: '[workers] max_queue', value: '-1', setup: withWorkers },
+  { key: '[workers] idle_timeout', value: 'bogus', setup: withWorkers },
+  { key: '[workers] cancel_grace', value: '-1s', setup: withWorkers },
+  { key: '[workers] max_old_generation_size_mb', value: '0', setup: withWorkers },
   { key: 'LOG_LEVEL', value: 'loud', named: 'LOG_LEVEL' },
   { key: 'REDIS_URL', value: 'http://cache:6379', setup: withQueues, named: 'REDIS_URL' },
   { key: 'TSAB_CONFIG', value: '/nonexistent/site.ini', named: 'site.ini' },
@@ -103,7 +139,8 @@ describe('config keys', () => {
     expect(error, 'the start succeeded').toBeInstanceOf(Error)
     const message = (error as Error).message
     expect(message).toContain(bad.named ?? key)
-    expect(message).toContain(/^\d+$/.test(value) ? value : JSON.stringify(value))
+    if (bad.secret === true) expect(message).not.toContain(value)
+    else expect(message).toContain(/^\d+$/.test(value) ? value : JSON.stringify(value))
     if (bad.key !== 'TSAB_CONFIG') expect(message).toMatch(/expected .+, got /i)
     if (app !== undefined) {
       expect(app.state).toBe('stopped')

@@ -76,9 +76,21 @@ const OTHER_KNOWN_KEYS = ['dashboard_token']
 const HOUR = 3_600_000
 const POSITIVE_DURATION = { min: 0, exclusiveMin: true, max: 24 * HOUR }
 
+// Shorter tokens can be guessed by anyone who can reach a dashboard on the network.
+const MIN_TOKEN_LENGTH = 16
+
 function readToken(config: Config): string | undefined {
   const token = config.getString('web', 'dashboard_token')?.trim()
-  return token === undefined || token === '' ? undefined : token
+  if (token === undefined || token === '') return undefined
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    // A secret: the message says what is wrong with it, never what it is.
+    throw new TsabError(
+      ErrorCodes.ConfigValue,
+      `Config [web] dashboard_token: expected a token of at least ${MIN_TOKEN_LENGTH} characters without blanks ` +
+        `(e.g. \`openssl rand -hex 16\`), got a value of ${token.length} character${token.length === 1 ? '' : 's'} (not shown)`,
+    )
+  }
+  return token
 }
 
 // The dashboard shows task names, errors and stacks: never to other machines without a token.

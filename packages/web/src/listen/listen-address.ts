@@ -31,14 +31,23 @@ function configError(where: string, expectation: string, value: string): TsabErr
 }
 
 function parsePort(where: string, text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw configError(where, 'a port number from 0 to 65535', text)
+  return portOf(where, text, text)
+}
+
+// `text` is the port; `shown` the value the message quotes (the whole address it came from).
+function portOf(where: string, text: string, shown: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    throw configError(where, shown === text ? 'a port number from 0 to 65535' : 'an address whose port is from 0 to 65535', shown)
+  }
   return Number(text)
 }
 
 function parseOne(text: string): ListenAddress {
   const match = ADDRESS.exec(text)
-  if (match !== null) return { host: match[1] ?? match[2]!, port: parsePort('Config [web] listen', match[3]!) }
-  if (/^\d+$/.test(text)) return { host: DEFAULT_HOST, port: parsePort('Config [web] listen', text) }
+  // The whole address is shown, not only its port: "got "127.0.0.1:99999"" says which entry of a list is wrong.
+  const where = 'Config [web] listen'
+  if (match !== null) return { host: match[1] ?? match[2]!, port: portOf(where, match[3]!, text) }
+  if (/^\d+$/.test(text)) return { host: DEFAULT_HOST, port: portOf(where, text, text) }
   throw configError('Config [web] listen', '"host:port", "[ipv6]:port" or a port number (several separated by spaces)', text)
 }
 

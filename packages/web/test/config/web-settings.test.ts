@@ -40,7 +40,7 @@ describe('readWebSettings()', () => {
         shutdown_timeout: '20s',
         retry_after: '1500ms',
         dashboard: 'yes',
-        dashboard_token: ' s3cret\n',
+        dashboard_token: ' s3cret-s3cret-s3cret\n',
       }),
       { PORT: '8081' },
     )
@@ -56,7 +56,7 @@ describe('readWebSettings()', () => {
       shutdownTimeoutMs: 20_000,
       retryAfterSeconds: 2,
       dashboard: true,
-      dashboardToken: 's3cret',
+      dashboardToken: 's3cret-s3cret-s3cret',
     })
   })
 
@@ -97,11 +97,25 @@ describe('readWebSettings()', () => {
     }
   })
 
+  it('refuses a dashboard_token shorter than 16 characters or with blanks, without showing it', () => {
+    for (const token of ['Q', 'fifteen-chars!!', 'has blanks in the middle']) {
+      let message = ''
+      try {
+        readWebSettings(config({ listen: '0.0.0.0:8080', dashboard: true, dashboard_token: token }), {})
+      } catch (error) {
+        message = (error as Error).message
+      }
+      expect(message).toMatch(/^Config \[web\] dashboard_token: expected a token of at least 16 characters without blanks/)
+      expect(message).not.toContain(token)
+    }
+  })
+
   it('allows the dashboard on loopback without a token, and anywhere with one', () => {
     for (const listen of ['127.0.0.1:8080', '[::1]:8080', 'localhost:8080 127.0.0.2:9000']) {
       expect(readWebSettings(config({ listen, dashboard: true }), {})).toMatchObject({ dashboard: true, dashboardToken: undefined })
     }
-    expect(readWebSettings(config({ listen: '0.0.0.0:8080', dashboard: true, dashboard_token: 't' }), {})).toMatchObject({ dashboardToken: 't' })
+    const token = '0123456789abcdef'
+    expect(readWebSettings(config({ listen: '0.0.0.0:8080', dashboard: true, dashboard_token: token }), {})).toMatchObject({ dashboardToken: token })
     // Off, a non-loopback address needs nothing.
     expect(readWebSettings(config({ listen: '0.0.0.0:8080' }), {}).dashboard).toBe(false)
   })

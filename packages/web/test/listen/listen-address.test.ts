@@ -22,7 +22,8 @@ describe('parseListenAddresses()', () => {
     ['127.0.0.1:', 'got "127.0.0.1:"'],
     ['::1:8080', 'got "::1:8080"'],
     ['127.0.0.1:8080 nope', 'got "nope"'],
-    ['127.0.0.1:65536', 'Config [web] listen: expected a port number from 0 to 65535, got "65536" (string)'],
+    ['127.0.0.1:65536', 'Config [web] listen: expected an address whose port is from 0 to 65535, got "127.0.0.1:65536" (string)'],
+    ['65536', 'Config [web] listen: expected a port number from 0 to 65535, got "65536" (string)'],
   ])('rejects listen %j naming [web] listen', (listen, message) => {
     expect(() => parseListenAddresses(listen)).toThrow(expect.objectContaining({ code: 'TSAB_CONFIG_VALUE', message: expect.stringContaining(message) }))
   })
