@@ -1,6 +1,7 @@
 /**
- * Contract §8 (Clock, realClock, createTestApplication, TestClock), black-box through `@tsab/core` and
- * `@tsab/core/testing`, including TestClock next to vitest's fake timers.
+ * TestClock and realClock (spec §8), black-box through `@tsab/core` and `@tsab/core/testing`: deadline order, the
+ * promise jobs between timers, `pending`, `runAll`, TestClock next to vitest's fake timers, and an application driven
+ * by it through `createTestApplication`. The wall time is in test-clock-wall.test.ts.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Application, Messages, realClock, sleep, TaskManager, TimeoutError, withTimeout, type Clock } from '@tsab/core'
@@ -18,7 +19,7 @@ afterEach(async () => {
   expect(unhandled.splice(0)).toEqual([])
 })
 
-describe('§8 realClock', () => {
+describe('realClock', () => {
   it('is a Clock exported from @tsab/core: now() in ms, setTimeout fires, clearTimeout disarms', async () => {
     const clock: Clock = realClock
     const t0 = clock.now()
@@ -32,7 +33,7 @@ describe('§8 realClock', () => {
   })
 })
 
-describe('§8 TestClock', () => {
+describe('TestClock', () => {
   it('fires due timers in deadline order, equal deadlines in creation order; now() is the deadline inside', async () => {
     const clock = new TestClock()
     const fired: Array<[string, number]> = []
@@ -160,18 +161,7 @@ describe('§8 TestClock', () => {
   })
 })
 
-describe('§8 createTestApplication', () => {
-  it('builds a started app with a silent logger and no signal handlers; stop() in teardown', async () => {
-    const signals = ['SIGINT', 'SIGTERM'].map((s) => process.listenerCount(s))
-    const app = await createTestApplication()
-    expect(app).toBeInstanceOf(Application)
-    expect(app.state).toBe('running')
-    expect(app.logger.level).toBe('silent')
-    expect(['SIGINT', 'SIGTERM'].map((s) => process.listenerCount(s))).toEqual(signals)
-    await app.stop()
-    expect(app.state).toBe('stopped')
-  })
-
+describe('TestClock driving an application', () => {
   it('builds the given class with the given options; the app clock drives ticks and Service.tasks', async () => {
     const clock = new TestClock()
     class MyApp extends Application {
