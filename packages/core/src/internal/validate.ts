@@ -248,8 +248,10 @@ export function copyMeta(name: string, value: unknown): Readonly<Record<string, 
     const item = (value as Record<string, unknown>)[key]
     const ok = typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))
     if (!ok) throw new TypeError(expectedMessage(`${name}.${key}`, 'a string, a finite number or a boolean', item))
-    // defineProperty: a key named "__proto__" stays an own key instead of changing the copy's prototype.
-    Object.defineProperty(copy, key, { value: item, enumerable: true, writable: false, configurable: false })
+    // A key named "__proto__" must stay an own key instead of changing the copy's prototype; every other key takes
+    // the fast path (a plain store, then one freeze for all: this runs for every task with meta).
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true })
+    else copy[key] = item
   }
   return Object.freeze(copy)
 }

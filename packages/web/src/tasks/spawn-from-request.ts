@@ -30,9 +30,13 @@ export function spawnFromRequest<T>(
   task: Schedulable<T>,
   options: RequestTaskOptions = {},
 ): TaskHandle<T> {
+  // Built field by field (no spreads): this runs for every request that starts background work.
+  const meta = options.meta
   return taskService.spawn(task, {
-    ...options,
+    name: options.name,
     owner: options.owner ?? requestOwner(request),
-    meta: { ...options.meta, requestId: request.id },
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+    meta: meta === undefined ? { requestId: request.id } : { ...meta, requestId: request.id },
   })
 }
