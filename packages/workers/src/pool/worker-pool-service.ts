@@ -19,7 +19,8 @@ import { readWorkerPoolConfig, type WorkerPoolConfig } from './worker-pool-confi
 import type { WorkerRunOptions } from './worker-run-options.js'
 
 // The module Piscina loads in every thread; plain JavaScript next to this file's folder, in src/ and in dist/.
-const WORKER_ENTRY = new URL('../worker/worker-entry.js', import.meta.url)
+// The CommonJS shim, not the ES module itself: see worker-entry.cjs for why.
+const WORKER_ENTRY = new URL('../worker/worker-entry.cjs', import.meta.url)
 
 /**
  * Runs CPU-bound functions on a pool of worker threads, so the event loop stays responsive, and tracks every run
