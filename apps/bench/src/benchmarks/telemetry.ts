@@ -31,6 +31,15 @@ class CountingExporter implements SpanExporter {
 
 type Variant = 'without' | 'noSdk' | 'metrics' | 'metricsNoDuration' | 'tracing'
 
+const VARIANTS: readonly Variant[] = ['without', 'noSdk', 'metrics', 'metricsNoDuration', 'tracing']
+// Rounds run so far in this process.
+let rounds = 0
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length
+  return [...items.slice(shift), ...items.slice(0, shift)]
+}
+
 async function throughputOf(variant: Variant, n: number): Promise<Elapsed> {
   let check = async (): Promise<void> => {}
   let unregister = async (): Promise<void> => {}
@@ -109,7 +118,9 @@ export const telemetry: Benchmark = {
   },
   async round(ctx) {
     const values: Record<string, number> = {}
-    for (const variant of ['without', 'noSdk', 'metrics', 'metricsNoDuration', 'tracing'] as const) {
+    // The order moves by one each round: no variant always runs first (fresh heap) or right after the costly ones.
+    const order = rotate(VARIANTS, rounds++)
+    for (const variant of order) {
       collectGarbage()
       record(values, variant, ctx.n, await throughputOf(variant, ctx.n))
     }
