@@ -71,7 +71,7 @@ export class DemoApp extends Application {
     const settings = readDemoSettings(this.config)
     this.#settings = settings
     defineQueueJobs(this.queues, this.pool, this.clock, settings.queueConcurrency)
-    addDemoRoutes({ app: this, web: this.web, stats: this.stats, queues: this.queues, pool: this.pool, maxQueued: settings.maxQueued })
+    addDemoRoutes({ app: this, web: this.web, stats: this.stats, queues: this.queues, pool: this.pool })
   }
 
   protected override main(): void {

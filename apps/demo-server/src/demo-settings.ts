@@ -1,6 +1,5 @@
 /**
- * `readDemoSettings()`: every `[demo]` value the demo server uses (and the one `[TaskService]` limit its job route
- * needs to refuse a request all at once), read and checked in one place at init-time.
+ * `readDemoSettings()`: every `[demo]` value the demo server uses, read and checked in one place at init-time.
  */
 import type { Config } from '@tsab/core'
 
@@ -18,8 +17,6 @@ export interface DemoSettings {
   readonly heartbeatIntervalMs: number
   /** `[demo] queue_concurrency`: queue jobs of each kind this instance runs at a time. @default 10 */
   readonly queueConcurrency: number
-  /** `[TaskService] max_queued`: `POST /jobs` refuses (503) a request whose jobs would not all fit. */
-  readonly maxQueued: number
 }
 
 /** The `[demo]` defaults. */
@@ -48,14 +45,8 @@ export const DEMO_TASK_SERVICE_DEFAULTS = { max_concurrency: 1_000, max_queued: 
  * ```
  */
 export function readDemoSettings(config: Config): DemoSettings {
-  const maxQueued = config.get('TaskService', 'max_queued')
   return {
     heartbeatIntervalMs: config.getDuration('demo', 'heartbeat_interval', 5_000, { min: 0, exclusiveMin: true, max: 86_400_000 }),
     queueConcurrency: config.getNumber('demo', 'queue_concurrency', DEMO_DEFAULTS.queue_concurrency, { min: 1, max: 1_000, integer: true }),
-    // The TaskService itself checks this key; the same reading here (unset, '' or 'unlimited' is no limit).
-    maxQueued:
-      maxQueued === undefined || maxQueued === '' || maxQueued === 'unlimited'
-        ? Infinity
-        : config.getNumber('TaskService', 'max_queued', Infinity, { min: 1, integer: true, allowInfinity: true }),
   }
 }

@@ -168,16 +168,14 @@ export interface JobScheduler {
   readonly spawn: Spawn
   /** Starts a job that runs on a worker thread. */
   readonly runInPool: RunInPool
-  /** The TaskService (for the queue length and the clock). */
+  /** The TaskService (its queue length and `max_queued` limit, and the clock). */
   readonly taskService: TaskService
-  /** `[TaskService] max_queued`. @default Infinity */
-  readonly maxQueued?: number
 }
 
 /**
  * Schedules `count` fire-and-forget jobs of `kind`, each a task named `${kind}-job` owned by `'jobs'` (a `hash` job
  * is a run of the worker pool, itself a TaskService task). All or nothing: when they would not all fit under
- * `maxQueued` queued tasks, it throws `OverloadedError` and schedules none (the web layer answers 503 with
+ * `[TaskService] max_queued` queued tasks, it throws `OverloadedError` and schedules none (the web layer answers 503 with
  * `retry-after`).
  *
  * @example
@@ -188,7 +186,8 @@ export interface JobScheduler {
  * ```
  */
 export function scheduleJobs(scheduler: JobScheduler, request: Pick<JobRequest, 'kind' | 'count' | 'iterations'>): TaskHandle[] {
-  const { spawn, runInPool, taskService, maxQueued = Infinity } = scheduler
+  const { spawn, runInPool, taskService } = scheduler
+  const maxQueued = taskService.maxQueued
   const job = jobKinds.get(request.kind)
   if (job === undefined) throw new RangeError(`Expected \`kind\` to be one of ${[...jobKinds.keys()].join(', ')}, got ${JSON.stringify(request.kind)}`)
   const queued = taskService.stats().queued

@@ -19,8 +19,6 @@ export interface DemoRoutesContext {
   readonly queues: QueueService
   /** Runs the CPU-bound (`hash`) jobs on worker threads. */
   readonly pool: WorkerPoolService
-  /** `[TaskService] max_queued`: a request whose jobs would not all fit is refused whole (503). */
-  readonly maxQueued: number
 }
 
 /**
@@ -28,10 +26,10 @@ export interface DemoRoutesContext {
  *
  * @example
  * ```ts fragment
- * addDemoRoutes({ app, web, stats, queues, pool, maxQueued: 10_000 })
+ * addDemoRoutes({ app, web, stats, queues, pool })
  * ```
  */
-export function addDemoRoutes({ app, web, stats, queues, pool, maxQueued }: DemoRoutesContext): void {
+export function addDemoRoutes({ app, web, stats, queues, pool }: DemoRoutesContext): void {
   // The demo's only body is JSON: without Fastify's text/plain parser, any other content type is a 415 (a text/plain
   // body would otherwise be read as a string and refused by the schema with 400).
   web.server.removeContentTypeParser('text/plain')
@@ -49,7 +47,6 @@ export function addDemoRoutes({ app, web, stats, queues, pool, maxQueued }: Demo
         spawn: (task, options) => web.spawnFromRequest(request, task, options),
         runInPool: (module, payload, options) => pool.run(module, payload, { ...options, meta: { requestId: String(request.id) } }),
         taskService: app.taskService,
-        maxQueued,
       },
       body,
     )

@@ -97,6 +97,20 @@ export class TaskService extends Service {
   }
 
   /**
+   * `[TaskService] max_queued` as read at `initialize()`: `schedule()`/`spawn()` throw {@link OverloadedError} rather
+   * than queue more tasks than this. `Infinity` when unlimited (the default), and before `initialize()`.
+   *
+   * @example
+   * ```ts
+   * const { maxQueued } = app.taskService
+   * const room = maxQueued - app.taskService.stats().queued // how many more tasks would be accepted now
+   * ```
+   */
+  get maxQueued(): number {
+    return this.#maxQueued
+  }
+
+  /**
    * Puts each task on the new-task queue and returns their handles at once. A function is never invoked here:
    * the main loop starts it on a later turn of the event loop. A promise is observed immediately, so it can never
    * cause an unhandled rejection. Anything else throws a `TypeError` and nothing is scheduled; so does a call that

@@ -98,6 +98,15 @@ describe('TaskService max_queued (§4a)', () => {
     await app.stop()
   })
 
+  it('exposes the limit it read as maxQueued (Infinity when unlimited)', async () => {
+    const limited = await startApp({ config: { TaskService: { max_queued: 7 } } })
+    expect(limited.taskService.maxQueued).toBe(7)
+    await limited.stop()
+    const unlimited = await startApp()
+    expect(unlimited.taskService.maxQueued).toBe(Infinity)
+    await unlimited.stop()
+  })
+
   it('is all or nothing for schedule(a, b, c)', async () => {
     const app = await startApp({ config: { TaskService: { max_queued: 2 } } })
     let calls = 0
